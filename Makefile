@@ -1,0 +1,45 @@
+# Central Asia Critical Minerals Atlas: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+HOST ?= 127.0.0.1
+# Raw data is read in place: ATLAS_RAW_DIR if set, else data/raw/ if it holds files, else the
+# workplace's staged copy ../shared/data if present.
+ATLAS_RAW_DIR ?= $(if $(wildcard data/raw/*),$(CURDIR)/data/raw,$(if $(wildcard ../shared/data),$(abspath ../shared/data),$(CURDIR)/data/raw))
+export ATLAS_RAW_DIR
+STORE := data/atlas.gpkg
+# Everything the store is built from: code of layers/, the manifest, our tables, and the raw files present.
+STORE_INPUTS := $(wildcard layers/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
+	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
+
+.PHONY: run test build data lint bench clean browser-deps
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(STORE): $(VENV)/.installed $(STORE_INPUTS)
+	$(PY) -m layers.build
+
+build: $(VENV)/.installed  ## rebuild the store now, whatever its age
+	$(PY) -m layers.build
+
+run: $(STORE)  ## create the environment, build the store if its inputs are newer, serve the map
+	$(PY) -m flask --app "webapp:create_app()" run --host $(HOST) --port $(PORT)
+
+data: $(VENV)/.installed  ## fetch missing raw sources that have a direct download URL
+	$(PY) -m layers.fetch
+
+test: $(VENV)/.installed  ## lint and run every test (the browser test needs Debian chromium)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) bench/bench_build.py
+	$(PY) bench/bench_api.py
+
+clean:
+	rm -rf $(VENV) $(STORE) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Geospatial operations and analyses over the built store; never imports Flask."""

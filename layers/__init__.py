@@ -1,0 +1,1 @@
+"""Map layers: each raw source loaded into a validated GeoDataFrame, and the built store."""

@@ -1,0 +1,183 @@
+"""The build: every source present → layers → checks → linkage → the store. Run ``python -m layers.build``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.checks import check_countries
+from layers.errors import AtlasError, BuildError
+from layers.linkage import link_sites
+from layers.manifest import Source, load_manifest
+from layers.records import LoadResult
+from layers.registry import LOADERS, get_loader
+from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
+from layers.settings import SourceSettings, StoreSettings
+from layers.store import write_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build read, skipped, refused and produced."""
+
+    used: dict[str, int] = field(default_factory=dict)  # source id -> records read (rows for countries)
+    skipped: dict[str, str] = field(default_factory=dict)  # source id -> why
+    notes: list[str] = field(default_factory=list)
+    records_in: int = 0
+    sites_out: int = 0
+    mapped_sites: int = 0
+    multi_source_sites: int = 0
+    quarantined: int = 0
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """Return the report as lines of text for a terminal."""
+        out = [f"source {sid}: {n} rows read" for sid, n in self.used.items()]
+        out += [f"source {sid}: SKIPPED: {why}" for sid, why in self.skipped.items()]
+        out += [f"note: {note}" for note in self.notes]
+        out += [f"quarantined {n}: {reason}" for reason, n in sorted(self.quarantine_by_reason.items())]
+        out.append(
+            f"records in: {self.records_in}; sites out: {self.sites_out} ({self.mapped_sites} mapped); "
+            f"multi-source sites: {self.multi_source_sites}; quarantined rows: {self.quarantined}; "
+            f"{self.seconds:.1f} s"
+        )
+        return out
+
+
+def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
+    """Build the store from the sources present.
+
+    Parameters
+    ----------
+    sources : SourceSettings
+        Where the manifest and raw files are.
+    store : StoreSettings
+        Where to write the store.
+
+    Returns
+    -------
+    BuildReport
+        Counts and every skipped source with its reason.
+
+    Raises
+    ------
+    BuildError
+        If no deposit source is present, or two sources give the same record id.
+    AtlasError
+        Any loader's error (naming file and row); the previous store is left untouched.
+    """
+    started = time.perf_counter()
+    report = BuildReport()
+    manifest = load_manifest(sources.manifest_path, set(LOADERS))
+    results, countries = _load_all(manifest, sources, report)
+    if not results:
+        raise BuildError("no deposit source is present; " + "; ".join(f"{k}: {v}" for k, v in report.skipped.items()))
+    records = pd.concat([r.records for r in results], ignore_index=True)
+    records = gpd.GeoDataFrame(records, geometry="geometry", crs=STORE_CRS)
+    duplicated = records["record_id"][records["record_id"].duplicated()].unique().tolist()
+    if duplicated:
+        raise BuildError(f"record ids given by more than one row: {duplicated[:10]}")
+    quarantine = [r.quarantine for r in results]
+    if countries is None:
+        report.notes.append("country check skipped: no countries source present")
+        countries = COUNTRIES.empty()
+    else:
+        records, refused = check_countries(records, countries)
+        quarantine.append(refused)
+    quarantine_table = pd.concat([q for q in quarantine if len(q)] or [QUARANTINE.empty()], ignore_index=True)
+    records = records.sort_values("record_id", ignore_index=True)
+    sites, linkage = link_sites(records)
+    if linkage.unknown_same_as:
+        report.notes.append(f"explicit links to records not present: {', '.join(linkage.unknown_same_as)}")
+    deposit_sources = [s.id for s in manifest if get_loader(s.loader).layer == "source_records"]
+    report.records_in = sum(report.used.get(sid, 0) for sid in deposit_sources)
+    report.sites_out, report.mapped_sites = linkage.sites_out, linkage.mapped_sites
+    report.multi_source_sites, report.quarantined = linkage.multi_source_sites, len(quarantine_table)
+    report.quarantine_by_reason = _reason_counts(quarantine_table)
+    report.seconds = time.perf_counter() - started
+    layers = {"sites": sites, "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
+              "quarantine": quarantine_table, "countries": countries}
+    write_store(store.store_path, layers, _sources_table(manifest, report), _build_info(report))
+    return report
+
+
+def _load_all(manifest: list[Source], settings: SourceSettings,
+              report: BuildReport) -> tuple[list[LoadResult], gpd.GeoDataFrame | None]:
+    results: list[LoadResult] = []
+    countries = None
+    for source in manifest:
+        paths = source.resolve(settings)
+        if not paths:
+            expected = ", ".join(str(p) for p in source.expected(settings))
+            report.skipped[source.id] = f"no file at {expected}"
+            continue
+        loader = get_loader(source.loader)
+        if loader.layer == "countries":
+            countries = loader.function(paths)
+            report.used[source.id] = len(countries)
+            continue
+        result = loader.function(paths, source)
+        results.append(result)
+        report.used[source.id] = len(result.records) + len(result.quarantine)
+        report.notes += [f"{source.id}: {note}" for note in result.notes]
+    return results, countries
+
+
+def _reason_counts(quarantine: pd.DataFrame) -> dict[str, int]:
+    # Group reasons by their text before the first ':' or '(' so that per-row details don't split them.
+    heads = quarantine["reason"].str.replace(r"^[^:]*row \d+: ", "", regex=True).str.split(r"[:(]").str[0].str.strip()
+    return {str(k): int(v) for k, v in heads.value_counts().items()}
+
+
+def _sources_table(manifest: list[Source], report: BuildReport) -> pd.DataFrame:
+    return pd.DataFrame([
+        {"id": s.id, "title": s.title, "publisher": s.publisher, "licence": s.licence,
+         "attribution": s.attribution, "url": s.url, "loader": s.loader,
+         "status": "used" if s.id in report.used else "skipped",
+         "rows": report.used.get(s.id, 0), "skipped_because": report.skipped.get(s.id, "")}
+        for s in manifest
+    ])
+
+
+def _build_info(report: BuildReport) -> dict:
+    return {
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "records_in": report.records_in, "sites_out": report.sites_out, "mapped_sites": report.mapped_sites,
+        "multi_source_sites": report.multi_source_sites, "quarantined": report.quarantined,
+        "quarantine_by_reason": report.quarantine_by_reason, "skipped": report.skipped, "notes": report.notes,
+        "seconds": round(report.seconds, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: build the store and print the report; exit 1 with the reason on failure."""
+    parser = argparse.ArgumentParser(prog="python -m layers.build", description=__doc__)
+    parser.add_argument("--raw-dir", type=Path, help="raw-data directory (default: ATLAS_RAW_DIR or data/raw)")
+    parser.add_argument("--store", type=Path, help="store path (default: ATLAS_STORE_PATH or data/atlas.gpkg)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    source_settings = SourceSettings(**({"raw_dir": args.raw_dir} if args.raw_dir else {}))
+    store_settings = StoreSettings(**({"store_path": args.store} if args.store else {}))
+    try:
+        report = build_store(source_settings, store_settings)
+    except AtlasError as exc:
+        sys.stderr.write(f"build failed: {exc}\n")
+        sys.stderr.write(f"the previous store, if any, is unchanged: {store_settings.store_path}\n")
+        return 1
+    sys.stdout.write("\n".join(report.lines()) + f"\nstore: {store_settings.store_path}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""Layer contracts: the declared columns, dtypes, CRS and geometry type of every layer.
+
+A contract is checked by :func:`validate`; every loader calls it before returning, so a
+GeoDataFrame that leaves ``layers/`` always has exactly the declared columns, in order, with
+the declared kinds of values, in :data:`STORE_CRS`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.errors import SchemaError
+
+#: The CRS every layer is stored and served in (RFC 7946 longitude/latitude order).
+STORE_CRS = "EPSG:4326"
+
+#: Column kinds. ``list`` columns hold Python lists of strings in memory and JSON text in the store;
+#: ``json`` columns hold any JSON-serialisable value (dicts, lists of dicts).
+KINDS = ("str", "float", "int", "bool", "list", "json")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column of a layer."""
+
+    name: str
+    kind: str
+    doc: str
+    nullable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.name!r}: kind {self.kind!r} is not one of {KINDS}")
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """The contract of one layer: its columns and geometry."""
+
+    name: str
+    columns: tuple[Column, ...]
+    geometry_type: str | None  # "Point", "LineString", ...; None for a table without geometry
+    geometry_nullable: bool = False
+    doc: str = ""
+    list_columns: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "list_columns", tuple(c.name for c in self.columns if c.kind in ("list", "json"))
+        )
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of the declared attribute columns, in order."""
+        return [c.name for c in self.columns]
+
+    def empty(self) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Return an empty frame with this schema's columns (and geometry and CRS if spatial)."""
+        frame = pd.DataFrame({c.name: pd.Series([], dtype=_DTYPES[c.kind]) for c in self.columns})
+        if self.geometry_type is None:
+            return frame
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=STORE_CRS), crs=STORE_CRS)
+
+
+_DTYPES = {"str": object, "float": "float64", "int": "int64", "bool": bool, "list": object, "json": object}
+
+SOURCE_RECORDS = LayerSchema(
+    name="source_records",
+    geometry_type="Point",
+    geometry_nullable=True,
+    doc="One row per record of a source, normalised; no record is merged or dropped here.",
+    columns=(
+        Column("record_id", "str", "`<dataset>:<record id>`, unique across all sources"),
+        Column("source", "str", "id of the source in the manifest (data/sources.toml)"),
+        Column("dataset", "str", "dataset inside the source, e.g. `mrdata-ree`"),
+        Column("name", "str", "deposit name as the source writes it"),
+        Column("aliases", "list", "other names given by the source"),
+        Column("country", "str", "ISO 3166-1 alpha-2 code"),
+        Column("commodities", "list", "element symbols (`Cu`, `La`) or lower-case names (`graphite`)"),
+        Column("commodity_groups", "list", "groups of the commodities: REE, rare metals, base metals, ..."),
+        Column("deposit_types", "list", "deposit types as the source names them"),
+        Column("status", "str", "development status as the source gives it; empty if not given"),
+        Column("grade_tonnage", "json", "list of {commodity, ore_tonnes, grade, grade_unit, category, ...}"),
+        Column("references", "list", "URIs or citations of the documents behind the record"),
+        Column("upstream_url", "str", "where a person can read the record upstream; empty if none"),
+        Column("location_precision_km", "float", "radius within which the deposit lies; NaN if unmapped",
+               nullable=True),
+        Column("location_status", "str", "`exact`, `coarse`, `approximate` or `missing`"),
+        Column("location_raw", "str", "the location exactly as the source gives it"),
+        Column("country_check", "str", "empty, or a note that the point lies outside its country"),
+        Column("same_as", "list", "record ids the source itself says describe the same deposit"),
+    ),
+)
+
+QUARANTINE = LayerSchema(
+    name="quarantine",
+    geometry_type=None,
+    doc="Rows refused by a loader or by the build, with the reason; never shown as sites.",
+    columns=(
+        Column("source", "str", "id of the source in the manifest"),
+        Column("record_id", "str", "record id if the row has one, else `<file>:<row>`"),
+        Column("name", "str", "name as given (may be empty)"),
+        Column("country", "str", "country as given (may be empty)"),
+        Column("location_raw", "str", "location as given"),
+        Column("reason", "str", "why the row was refused"),
+    ),
+)
+
+SITES = LayerSchema(
+    name="sites",
+    geometry_type="Point",
+    geometry_nullable=True,
+    doc="One row per physical deposit: source records of the same deposit merged.",
+    columns=(
+        Column("site_id", "str", "the record_id of the site's primary record"),
+        Column("name", "str", "preferred name (from the primary record)"),
+        Column("names", "list", "every name and alias of every member record"),
+        Column("country", "str", "ISO 3166-1 alpha-2 code"),
+        Column("commodities", "list", "union of the members' commodities"),
+        Column("commodity_groups", "list", "union of the members' commodity groups"),
+        Column("primary_group", "str", "the group the map colours the site by"),
+        Column("deposit_types", "list", "union of the members' deposit types"),
+        Column("status", "str", "development status from the best source that gives one"),
+        Column("source_record_ids", "list", "record ids of every member record"),
+        Column("n_sources", "int", "number of member records"),
+        Column("location_precision_km", "float", "precision of the chosen location; NaN if unmapped",
+               nullable=True),
+        Column("location_record_id", "str", "record the location comes from; empty if unmapped"),
+        Column("provenance", "json", "per field: list of {value, record_id}"),
+        Column("search_keys", "list", "normalised name keys the name search matches against"),
+        Column("link_reason", "str", "how the members were linked (explicit, name+distance, name only)"),
+    ),
+)
+
+COUNTRIES = LayerSchema(
+    name="countries",
+    geometry_type="MultiPolygon",
+    doc="Admin-0 country outlines, for the offline base map and the country check.",
+    columns=(
+        Column("iso_a2", "str", "ISO 3166-1 alpha-2 code; empty where Natural Earth has none"),
+        Column("name", "str", "English short name"),
+        Column("name_ru", "str", "Russian name"),
+    ),
+)
+
+SCHEMAS: dict[str, LayerSchema] = {s.name: s for s in (SOURCE_RECORDS, QUARANTINE, SITES, COUNTRIES)}
+
+
+def validate(frame: gpd.GeoDataFrame | pd.DataFrame, schema: LayerSchema, *, what: str) -> None:
+    """Check ``frame`` against ``schema`` and raise if it breaks the contract.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame or DataFrame
+        The layer to check. Spatial schemas need a GeoDataFrame in :data:`STORE_CRS`.
+    schema : LayerSchema
+        The contract.
+    what : str
+        Names the layer and source in error messages, e.g. ``"source_records from minmod"``.
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing, extra, out of order or of the wrong kind; if the CRS is not
+        :data:`STORE_CRS`; or if a geometry is invalid, null where not allowed or of another type.
+    """
+    got = [c for c in frame.columns if c != "geometry"]
+    if got != schema.column_names:
+        missing = [c for c in schema.column_names if c not in got]
+        extra = [c for c in got if c not in schema.column_names]
+        raise SchemaError(
+            f"{what}: columns do not match the {schema.name} contract "
+            f"(missing {missing}, unexpected {extra}, expected order {schema.column_names})"
+        )
+    for column in schema.columns:
+        _check_column(frame[column.name], column, what)
+    if schema.geometry_type is None:
+        if isinstance(frame, gpd.GeoDataFrame) or "geometry" in frame.columns:
+            raise SchemaError(f"{what}: {schema.name} is a table without geometry")
+        return
+    _check_geometry(frame, schema, what)
+
+
+def _check_column(values: pd.Series, column: Column, what: str) -> None:
+    checks = {
+        "str": lambda v: isinstance(v, str),
+        "float": lambda v: isinstance(v, float | int) and not isinstance(v, bool),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "list": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "json": lambda v: isinstance(v, list | dict),
+    }
+    ok = checks[column.kind]
+    for position, value in enumerate(values.tolist()):
+        if column.kind == "float" and isinstance(value, float) and math.isnan(value):
+            if column.nullable:
+                continue
+            raise SchemaError(f"{what}: row {position}: column {column.name!r} is NaN but not nullable")
+        if not ok(value):
+            raise SchemaError(
+                f"{what}: row {position}: column {column.name!r} should be {column.kind}, "
+                f"got {type(value).__name__} {value!r:.80}"
+            )
+
+
+def _check_geometry(frame: gpd.GeoDataFrame | pd.DataFrame, schema: LayerSchema, what: str) -> None:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise SchemaError(f"{what}: expected a GeoDataFrame for the spatial layer {schema.name}")
+    if frame.crs is None or frame.crs != gpd.GeoSeries([], crs=STORE_CRS).crs:
+        raise SchemaError(f"{what}: CRS is {frame.crs}, expected {STORE_CRS}")
+    geoms = frame.geometry
+    missing = geoms.isna() | geoms.is_empty
+    if missing.any() and not schema.geometry_nullable:
+        raise SchemaError(f"{what}: {int(missing.sum())} rows have no geometry")
+    present = geoms[~missing]
+    wrong = present[present.geom_type != schema.geometry_type]
+    if len(wrong):
+        raise SchemaError(
+            f"{what}: expected {schema.geometry_type} geometries, found {sorted(set(wrong.geom_type))}"
+        )
+    invalid = present[~present.is_valid]
+    if len(invalid):
+        raise SchemaError(f"{what}: {len(invalid)} invalid geometries (first at index {invalid.index[0]})")
+
+#: An equal-area projection centred on the region (metres), for distances to polygons and buffers.
+#: Geodesic distances between points use pyproj.Geod instead.
+METRIC_CRS = "+proj=laea +lat_0=43 +lon_0=65 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"

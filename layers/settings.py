@@ -1,0 +1,41 @@
+"""Typed settings for sources and the store, read once from ``ATLAS_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The project's root folder (the one holding ``layers/``).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SourceSettings(BaseSettings):
+    """Where raw sources and the manifest are found."""
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
+
+    raw_dir: Path = PROJECT_ROOT / "data" / "raw"
+    manifest_path: Path = PROJECT_ROOT / "data" / "sources.toml"
+    data_dir: Path = PROJECT_ROOT / "data"
+
+    @field_validator("raw_dir", "manifest_path", "data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+
+class StoreSettings(BaseSettings):
+    """Where the built store is written and read."""
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
+
+    store_path: Path = PROJECT_ROOT / "data" / "atlas.gpkg"
+
+    @field_validator("store_path")
+    @classmethod
+    def _gpkg(cls, value: Path) -> Path:
+        if value.suffix.lower() != ".gpkg":
+            raise ValueError(f"ATLAS_STORE_PATH must end in .gpkg, got {value}")
+        return value.expanduser().resolve()

@@ -1,0 +1,162 @@
+"""The built store: one GeoPackage written atomically by the build and read by the analyses and the app."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from layers.errors import StoreError
+from layers.schema import COUNTRIES, QUARANTINE, SITES, SOURCE_RECORDS, LayerSchema, validate
+
+log = logging.getLogger(__name__)
+
+#: Bumped when a layer's columns change, so an app never reads a store of another layout.
+STORE_FORMAT = "3"
+
+#: Layers every store holds, with their contracts. ``build_info`` and ``sources`` are key tables.
+STORE_LAYERS: dict[str, LayerSchema] = {
+    "sites": SITES,
+    "source_records": SOURCE_RECORDS,
+    "quarantine": QUARANTINE,
+    "countries": COUNTRIES,
+}
+
+
+@dataclass
+class Store:
+    """Every layer of a built store, in memory."""
+
+    sites: gpd.GeoDataFrame
+    source_records: gpd.GeoDataFrame
+    quarantine: pd.DataFrame
+    countries: gpd.GeoDataFrame
+    sources: pd.DataFrame
+    build_info: dict
+
+    def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Return a layer by its store name."""
+        return getattr(self, name)
+
+
+def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], sources: pd.DataFrame,
+                build_info: dict) -> None:
+    """Write the store atomically: to a temporary file beside ``path``, then move it into place.
+
+    Parameters
+    ----------
+    path : Path
+        Destination ``.gpkg``.
+    layers : dict
+        Every layer of :data:`STORE_LAYERS`, each meeting its contract.
+    sources : DataFrame
+        One row per manifest source with its status.
+    build_info : dict
+        JSON-serialisable facts about the build (counts, time, skipped sources).
+
+    Raises
+    ------
+    StoreError
+        If a layer is missing or the file cannot be written. The previous store is untouched.
+    """
+    missing = [name for name in STORE_LAYERS if name not in layers]
+    if missing:
+        raise StoreError(f"cannot write {path}: layers {missing} are missing")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
+    os.close(handle)
+    os.unlink(temporary)  # GDAL wants to create the file itself
+    try:
+        for name, schema in STORE_LAYERS.items():
+            validate(layers[name], schema, what=f"store layer {name}")
+            _write_layer(_encode(layers[name], schema), temporary, name)
+        _write_layer(sources.astype(str), temporary, "sources")
+        info = {**build_info, "store_format": STORE_FORMAT}
+        table = pd.DataFrame({"key": list(info), "value": [json.dumps(v, ensure_ascii=False) for v in info.values()]})
+        _write_layer(table, temporary, "build_info")
+        os.replace(temporary, path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise StoreError(f"cannot write the store {path}: {exc}") from exc
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    log.info("wrote store %s", path)
+
+
+def read_store(path: Path) -> Store:
+    """Read every layer of a built store.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.gpkg`` written by :func:`write_store`.
+
+    Returns
+    -------
+    Store
+        Layers decoded back to their contracts (list columns as lists).
+
+    Raises
+    ------
+    StoreError
+        If the file is missing, unreadable, of another store format, or a layer breaks its contract.
+    """
+    if not path.is_file():
+        raise StoreError(f"no store at {path}: run `make build` (or `make run`) first")
+    try:
+        info_table = pyogrio.read_dataframe(path, layer="build_info", read_geometry=False)
+        info = {k: json.loads(v) for k, v in zip(info_table["key"], info_table["value"], strict=True)}
+        if info.get("store_format") != STORE_FORMAT:
+            raise StoreError(f"{path} has store format {info.get('store_format')!r}, expected {STORE_FORMAT}: "
+                             "rebuild it with `make build`")
+        layers = {name: _decode(_read_layer(path, name, schema), schema) for name, schema in STORE_LAYERS.items()}
+        sources = pyogrio.read_dataframe(path, layer="sources", read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, json.JSONDecodeError) as exc:
+        raise StoreError(f"cannot read the store {path}: {exc}") from exc
+    for name, schema in STORE_LAYERS.items():
+        validate(layers[name], schema, what=f"store layer {name} in {path}")
+    return Store(sources=sources, build_info=info, **layers)
+
+
+def _write_layer(frame: pd.DataFrame, path: str, layer: str) -> None:
+    if isinstance(frame, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", promote_to_multi=False)
+    else:
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+
+
+def _read_layer(path: Path, layer: str, schema: LayerSchema) -> pd.DataFrame:
+    if schema.geometry_type is None:
+        return pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    return pyogrio.read_dataframe(path, layer=layer)
+
+
+def _encode(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
+    encoded = frame.copy()
+    for column in schema.list_columns:
+        encoded[column] = [json.dumps(v, ensure_ascii=False) for v in encoded[column]]
+    return encoded
+
+
+def _decode(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
+    decoded = frame[[*schema.column_names, *(["geometry"] if schema.geometry_type else [])]].copy()
+    for column in schema.columns:
+        if column.kind in ("list", "json"):
+            decoded[column.name] = [json.loads(v) for v in decoded[column.name]]
+        elif column.kind == "str":
+            decoded[column.name] = decoded[column.name].fillna("").astype(object)
+        elif column.kind == "int":
+            decoded[column.name] = [int(v) for v in decoded[column.name]]
+        elif column.kind == "float":
+            decoded[column.name] = decoded[column.name].astype("float64")
+    if schema.geometry_type is not None:
+        decoded = gpd.GeoDataFrame(decoded, geometry="geometry", crs=frame.crs)
+        # GeoPackage keeps an empty geometry as NULL; the contract's "no geometry" is None.
+    return decoded

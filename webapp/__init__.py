@@ -1,0 +1,39 @@
+"""The web app: Flask application factory, map pages, API and exports."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.settings import WebSettings
+from webapp.state import AtlasState
+
+
+def create_app(settings: WebSettings | None = None) -> Flask:
+    """Build the app: read the store once, register blueprints and error handlers.
+
+    Parameters
+    ----------
+    settings : WebSettings, optional
+        Defaults come from ``ATLAS_*`` environment variables; tests pass their own.
+
+    Returns
+    -------
+    Flask
+        Ready to serve.
+
+    Raises
+    ------
+    StoreError
+        If the store is missing or was written by an incompatible build.
+    """
+    from webapp import api, pages
+    from webapp.errors import register_error_handlers
+
+    settings = settings or WebSettings()
+    app = Flask(__name__)
+    app.json.ensure_ascii = False
+    app.extensions["atlas"] = AtlasState.load(settings)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    register_error_handlers(app)
+    return app

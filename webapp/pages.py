@@ -1,0 +1,91 @@
+"""HTML pages: the map, a site page with every source record, and the sources page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xs_leaflet
+import xstatic.pkg.leaflet_markercluster as xs_markercluster
+from flask import Blueprint, Response, render_template, send_from_directory, url_for
+
+from webapp.errors import NotFound
+from webapp.maps import GROUP_COLOURS, MapAssets, MapEndpoints, build_sites_map
+from webapp.params import parse_site_id
+from webapp.state import get_state
+
+bp = Blueprint("pages", __name__)
+
+#: Front-end packages served from their installed XStatic folders (no CDN, no copies in the repo).
+VENDOR_DIRS: dict[str, Path] = {
+    "leaflet": Path(xs_leaflet.BASE_DIR),
+    "leaflet-markercluster": Path(xs_markercluster.BASE_DIR),
+}
+
+#: Source-record fields shown side by side on a site page, with their labels.
+RECORD_FIELDS = (
+    ("record_id", "Record"), ("dataset", "Dataset"), ("name", "Name"), ("aliases", "Aliases"),
+    ("country", "Country"), ("commodities", "Commodities"), ("deposit_types", "Deposit types"),
+    ("status", "Status"), ("location_raw", "Location as given"), ("location_precision_km", "Precision (km)"),
+    ("location_status", "Location status"), ("country_check", "Country check"), ("references", "References"),
+)
+
+
+@bp.get("/")
+def index():
+    """The sites map."""
+    state = get_state()
+    if state.map_html is None:
+        state.map_html = _render_map()
+    return Response(state.map_html, mimetype="text/html")
+
+
+@bp.get("/sites/<path:site_id>")
+def site(site_id: str):
+    """A site: its chosen values with provenance, and every source record side by side."""
+    state = get_state()
+    site_id = parse_site_id(site_id)
+    if site_id not in state.site_index:
+        raise NotFound(f"No site {site_id!r} in the atlas.")
+    row = state.sites.iloc[state.site_index[site_id]]
+    records = [state.store.source_records.iloc[state.record_index[r]] for r in row["source_record_ids"]]
+    return render_template("site.html", site=row, records=records, fields=RECORD_FIELDS,
+                           colour=GROUP_COLOURS.get(row["primary_group"], "#999"))
+
+
+@bp.get("/sources")
+def sources():
+    """Every source, its licence and attribution, and what the last build did with it."""
+    state = get_state()
+    return render_template("sources.html", sources=state.store.sources.to_dict("records"),
+                           info=state.store.build_info)
+
+
+@bp.get("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):
+    """Serve a front-end library file from its installed package."""
+    if package not in VENDOR_DIRS:
+        raise NotFound(f"No front-end package {package!r}.")
+    return send_from_directory(VENDOR_DIRS[package], filename, max_age=86400)
+
+
+def _render_map() -> str:
+    settings = get_state().settings.map
+    assets = MapAssets(
+        leaflet_js=url_for("pages.vendor", package="leaflet", filename="leaflet.js"),
+        leaflet_css=url_for("pages.vendor", package="leaflet", filename="leaflet.css"),
+        markercluster_js=url_for("pages.vendor", package="leaflet-markercluster", filename="leaflet.markercluster.js"),
+        markercluster_css=url_for("pages.vendor", package="leaflet-markercluster", filename="MarkerCluster.css"),
+        markercluster_default_css=url_for("pages.vendor", package="leaflet-markercluster",
+                                          filename="MarkerCluster.Default.css"),
+        atlas_js=url_for("static", filename="atlas.js"),
+        atlas_css=url_for("static", filename="atlas.css"),
+    )
+    endpoints = MapEndpoints(
+        sites=url_for("api.sites", mapped="true", limit=get_state().settings.api.max_limit),
+        countries=url_for("api.countries"),
+        search=url_for("api.sites"),
+    )
+    fmap = build_sites_map(assets, endpoints, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
+                           center=(settings.center_lat, settings.center_lon), zoom=settings.zoom,
+                           title="Central Asia Critical Minerals Atlas")
+    return fmap.get_root().render()

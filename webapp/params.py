@@ -1,0 +1,93 @@
+"""Small parsers that turn query-string values into typed values, or raise BadRequest naming the parameter."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from layers.records import ATLAS_COUNTRIES
+from layers.types import BBox
+from webapp.errors import BadRequest
+
+_SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,200}$")
+
+
+def parse_bbox(value: str | None) -> BBox | None:
+    """Parse ``minlon,minlat,maxlon,maxlat`` (WGS84 degrees) into a BBox."""
+    if value is None or value == "":
+        return None
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise BadRequest(f"bbox must be minlon,minlat,maxlon,maxlat; got {value!r}", parameter="bbox")
+    try:
+        minx, miny, maxx, maxy = (float(p) for p in parts)
+    except ValueError as exc:
+        raise BadRequest(f"bbox values must be numbers; got {value!r}", parameter="bbox") from exc
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        raise BadRequest("bbox values must be finite numbers", parameter="bbox")
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise BadRequest("bbox longitudes must lie in -180..180 and latitudes in -90..90", parameter="bbox")
+    if minx > maxx or miny > maxy:
+        raise BadRequest("bbox minimum must not exceed its maximum (no antimeridian crossing)", parameter="bbox")
+    return BBox(minx, miny, maxx, maxy)
+
+
+def parse_int(value: str | None, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """Parse a whole number within ``minimum..maximum``; ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be a whole number; got {value!r}", parameter=name) from exc
+    if not minimum <= number <= maximum:
+        raise BadRequest(f"{name} must be between {minimum} and {maximum}; got {number}", parameter=name)
+    return number
+
+
+def parse_countries(value: str | None) -> list[str] | None:
+    """Parse a comma-separated list of ISO alpha-2 codes of the atlas's countries."""
+    if value is None or value == "":
+        return None
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in ATLAS_COUNTRIES]
+    if unknown or not codes:
+        raise BadRequest(
+            f"country must be ISO 3166-1 alpha-2 codes among {', '.join(ATLAS_COUNTRIES)}; got {value!r}",
+            parameter="country",
+        )
+    return codes
+
+
+def parse_terms(value: str | None, name: str, *, max_length: int = 200) -> list[str] | None:
+    """Parse a comma-separated list of free terms (commodities), each stripped; None when absent."""
+    if value is None or value.strip() == "":
+        return None
+    if len(value) > max_length:
+        raise BadRequest(f"{name} is longer than {max_length} characters", parameter=name)
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+def parse_query(value: str | None, *, max_length: int = 200) -> str | None:
+    """Parse a name search text; None when absent or blank."""
+    if value is None or value.strip() == "":
+        return None
+    if len(value) > max_length:
+        raise BadRequest(f"q is longer than {max_length} characters", parameter="q")
+    return value.strip()
+
+
+def parse_site_id(value: str) -> str:
+    """Check a site id's form (the record id of its primary record)."""
+    if not _SITE_ID.match(value):
+        raise BadRequest(f"not a site id: {value!r}", parameter="site_id")
+    return value
+
+
+def parse_choice(value: str | None, name: str, choices: tuple[str, ...], default: str) -> str:
+    """Parse one of ``choices``; ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    if value not in choices:
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}; got {value!r}", parameter=name)
+    return value

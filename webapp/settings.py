@@ -1,0 +1,46 @@
+"""Typed settings of the web app, split by concern; overrides come from ``ATLAS_*`` variables or arguments."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from layers.settings import StoreSettings
+
+
+class MapSettings(BaseSettings):
+    """The base map: tiles and the start view."""
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
+
+    #: XYZ tile URL; empty for no tiles (the country outlines from the store are always drawn).
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    center_lat: float = Field(43.5, ge=-90, le=90)
+    center_lon: float = Field(66.0, ge=-180, le=180)
+    zoom: int = Field(5, ge=1, le=18)
+
+
+class ApiSettings(BaseSettings):
+    """Paging limits of the API."""
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
+
+    default_limit: int = Field(1000, ge=1)
+    max_limit: int = Field(10000, ge=1)
+
+    @model_validator(mode="after")
+    def _limits(self) -> ApiSettings:
+        if self.default_limit > self.max_limit:
+            raise ValueError(f"ATLAS_DEFAULT_LIMIT ({self.default_limit}) exceeds ATLAS_MAX_LIMIT ({self.max_limit})")
+        return self
+
+
+class WebSettings(BaseSettings):
+    """Everything ``create_app`` needs."""
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)

@@ -1,0 +1,166 @@
+/* The atlas map in the browser: country outlines, clustered sites, a name search and a legend.
+ * Every text from the data reaches the page through textContent, never as HTML. */
+(function () {
+  "use strict";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function fetchJson(url) {
+    return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error(url + " answered " + r.status); }
+      return r.json();
+    });
+  }
+
+  function popupContent(p) {
+    var box = el("div", "atlas-popup");
+    box.appendChild(el("h4", null, p.name));
+    var dl = el("dl");
+    function row(label, value) {
+      dl.appendChild(el("dt", null, label));
+      dl.appendChild(el("dd", null, value));
+    }
+    row("Country", p.country);
+    row("Commodities", (p.commodities || []).join(", ") || "—");
+    row("Sources", p.n_sources + (p.n_sources === 1 ? " record" : " records"));
+    if (p.location_precision_km !== null && p.location_precision_km !== undefined) {
+      row("Precision", "± " + p.location_precision_km + " km");
+    }
+    box.appendChild(dl);
+    var link = el("a", null, "Site page and sources →");
+    link.href = p.url;
+    box.appendChild(link);
+    return box;
+  }
+
+  function control(position, className, build) {
+    var C = L.Control.extend({
+      onAdd: function () {
+        var div = el("div", "atlas-panel " + className);
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        build(div);
+        return div;
+      }
+    });
+    return new C({ position: position });
+  }
+
+  function legend(colours) {
+    return control("bottomright", "atlas-legend", function (div) {
+      div.appendChild(el("strong", null, "Commodity group"));
+      Object.keys(colours).forEach(function (name) {
+        var line = el("div");
+        var swatch = el("span", "swatch");
+        swatch.style.background = colours[name];
+        line.appendChild(swatch);
+        line.appendChild(document.createTextNode(name));
+        div.appendChild(line);
+      });
+    });
+  }
+
+  function searchBox(map, options, markers) {
+    return control("topleft", "atlas-search", function (div) {
+      var input = el("input");
+      input.type = "search";
+      input.placeholder = "Find a deposit (any script)…";
+      input.setAttribute("aria-label", "Find a deposit by name");
+      var list = el("ul");
+      div.appendChild(input);
+      div.appendChild(list);
+      var timer = null;
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () { run(input.value); }, 200);
+      });
+      function run(text) {
+        list.replaceChildren();
+        if (!text.trim()) { return; }
+        var url = options.endpoints.search + "?limit=20&q=" + encodeURIComponent(text);
+        fetchJson(url).then(function (fc) {
+          list.replaceChildren();
+          if (!fc.features.length) { list.appendChild(el("li", "meta", "No deposit matches.")); }
+          fc.features.forEach(function (f) {
+            var item = el("li");
+            item.appendChild(el("div", null, f.properties.name));
+            item.appendChild(el("div", "meta", f.properties.country + " · " +
+              (f.properties.commodities || []).slice(0, 6).join(", ") + (f.geometry ? "" : " · not mapped")));
+            item.addEventListener("click", function () { show(f); });
+            list.appendChild(item);
+          });
+        }).catch(function (err) { list.replaceChildren(el("li", "meta", "Search failed: " + err.message)); });
+      }
+      function show(f) {
+        var marker = markers[f.properties.site_id];
+        if (marker && options.cluster) {
+          options.cluster.zoomToShowLayer(marker, function () { marker.openPopup(); });
+        } else {
+          window.location.href = f.properties.url;
+        }
+      }
+    });
+  }
+
+  function init(map, tiles, options) {
+    // Outlines always draw the borders; their land fill shows only when there are no tiles,
+    // so the map stays readable with no internet.
+    var filled = { fillOpacity: 1 };
+    var outlines = L.geoJSON(null, {
+      interactive: false,
+      style: { color: "#555", weight: 1, fillColor: "#f4f1ea", fillOpacity: tiles ? 0 : 1 }
+    }).addTo(map);
+    if (tiles) {
+      tiles.once("tileerror", function () {
+        outlines.setStyle(filled);
+        map.getContainer().setAttribute("data-tiles", "unavailable");
+      });
+    }
+    var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+    options.cluster = cluster;
+    var markers = {};
+    map.attributionControl.addAttribution(options.attribution);
+    var status = control("bottomleft", "atlas-status", function () {}).addTo(map);
+    var statusDiv = status.getContainer();
+    statusDiv.textContent = "Loading sites…";
+
+    fetchJson(options.endpoints.countries).then(function (fc) {
+      outlines.addData(fc);
+      outlines.bringToBack();
+    }).catch(function (err) { statusDiv.textContent = "Outlines failed: " + err.message; });
+
+    fetchJson(options.endpoints.sites).then(function (fc) {
+      var layer = L.geoJSON(fc, {
+        pointToLayer: function (feature, latlng) {
+          var colour = options.colours[feature.properties.primary_group] || options.colours.other;
+          return L.circleMarker(latlng, { radius: 6, color: "#222", weight: 1, fillColor: colour, fillOpacity: 0.9 });
+        },
+        onEachFeature: function (feature, layer) {
+          markers[feature.properties.site_id] = layer;
+          layer.bindPopup(function () { return popupContent(feature.properties); });
+          layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
+        }
+      });
+      cluster.addLayer(layer);
+      statusDiv.textContent = fc.numberReturned + " mapped sites";
+      statusDiv.setAttribute("data-sites", String(fc.numberReturned));
+    }).catch(function (err) {
+      statusDiv.textContent = "Sites failed to load: " + err.message;
+      statusDiv.classList.add("error");
+    });
+    cluster.addTo(map);
+
+    var bases = {};
+    if (tiles) { bases["OpenStreetMap"] = tiles; }
+    L.control.layers(bases, { "Country outlines": outlines, "Deposit sites": cluster }, { collapsed: false }).addTo(map);
+    legend(options.colours).addTo(map);
+    searchBox(map, options, markers).addTo(map);
+  }
+
+  window.AtlasMap = { init: init, popupContent: popupContent };
+})();
