@@ -1,9 +1,12 @@
-"""Parse one latitude or longitude written as decimal degrees or degrees-minutes-seconds text."""
+"""Coordinate parsing: decimal degrees or degrees-minutes-seconds text, and point geometries, to lon/lat."""
 
 from __future__ import annotations
 
 import math
 import re
+
+from shapely.geometry import MultiPoint, Point
+from shapely.geometry.base import BaseGeometry
 
 #: Hemisphere letters → (axis, sign). Cyrillic С/Ю/В/З are the Russian N/S/E/W, common in Soviet-era
 #: tables; they are only taken as upper-case letters so a unit such as ``s`` (seconds) is not one.
@@ -108,3 +111,53 @@ def _check_parts(parts: list[str | None], values: list[float | None], axis: str,
     for label, value in zip(("minutes", "seconds"), values[1:], strict=True):
         if value is not None and value >= 60.0:
             raise ValueError(f"{axis} {original!r}: {label} {value:g} are not below 60")
+
+
+def parse_pair(lat_text: str, lon_text: str) -> tuple[float, float] | None:
+    """Parse a latitude and a longitude given as text into ``(lon, lat)``.
+
+    Parameters
+    ----------
+    lat_text, lon_text : str
+        Any form :func:`parse_coordinate` accepts.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(lon, lat)`` in degrees; None when both are blank (the location is not given).
+
+    Raises
+    ------
+    ValueError
+        If only one is given or either cannot be parsed.
+    """
+    if not lat_text.strip() and not lon_text.strip():
+        return None
+    return parse_coordinate(lon_text, "lon"), parse_coordinate(lat_text, "lat")
+
+
+def lonlat_from_geometry(geometry: BaseGeometry | None) -> tuple[float, float] | None:
+    """Return ``(lon, lat)`` of a point geometry already in EPSG:4326.
+
+    Parameters
+    ----------
+    geometry : shapely geometry or None
+        A Point, or a MultiPoint holding one point.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(x, y)``; None for a missing or empty geometry.
+
+    Raises
+    ------
+    ValueError
+        If the geometry is of another kind (a line, a polygon, several points).
+    """
+    if geometry is None or geometry.is_empty:
+        return None
+    if isinstance(geometry, MultiPoint) and len(geometry.geoms) == 1:
+        geometry = geometry.geoms[0]
+    if not isinstance(geometry, Point):
+        raise ValueError(f"geometry is a {geometry.geom_type}, not a point")
+    return geometry.x, geometry.y

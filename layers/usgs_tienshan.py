@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -13,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 from openpyxl.utils.exceptions import InvalidFileException
-from shapely.geometry import MultiPoint, Point
+from shapely.geometry import Point
 
 from layers.commodities import commodity_groups, normalise_commodities
-from layers.coordinates import parse_coordinate
+from layers.coordinates import lonlat_from_geometry, parse_pair
 from layers.countries import normalise_country
 from layers.errors import ColumnMappingError, SourceFormatError, SourceNotFoundError
 from layers.manifest import Source
@@ -142,8 +143,7 @@ def _pick_path(paths: list[Path]) -> Path:
         raise SourceNotFoundError("usgs_tienshan: no file given")
     readable = [p for p in paths if p.suffix.lower() in _PREFERENCE]
     if not readable:
-        names = ", ".join(str(p) for p in paths)
-        raise SourceFormatError(f"{names}: none is CSV, XLSX, shapefile, GeoJSON, GeoPackage, .gdb or .zip")
+        raise SourceFormatError(f"{[str(p) for p in paths]}: none is CSV, XLSX, shapefile, GeoJSON, GPKG, .gdb, .zip")
     return min(readable, key=lambda p: (_PREFERENCE.index(p.suffix.lower()), str(p)))
 
 
@@ -192,10 +192,8 @@ def _decode(data: bytes) -> str:
     # cp1251 before latin-1: a Russian-language export is likelier than a Western European one, and
     # latin-1 decodes any bytes, so it is the last resort.
     for encoding in ("utf-8-sig", "cp1251"):
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
     return data.decode("latin-1")
 
 
@@ -313,13 +311,10 @@ def _check_required(table: _Table, mapping: dict[str, str], present: list[str]) 
 def _commodity_columns(mapping: dict[str, str], frame: pd.DataFrame) -> list[str]:
     """The commodity column, plus its numbered siblings when it is numbered (Commod1 → Commod2, ...)."""
     first = mapping.get("commodities")
-    if first is None:
-        return []
-    stem = _key(first)
-    if not stem.endswith("1"):
-        return [first]
-    siblings = {_key(c): str(c) for c in frame.columns}
-    return [first] + [siblings[f"{stem[:-1]}{n}"] for n in range(2, 10) if f"{stem[:-1]}{n}" in siblings]
+    if first is None or not _key(first).endswith("1"):
+        return [first] if first else []
+    stem, siblings = _key(first)[:-1], {_key(c): str(c) for c in frame.columns}
+    return [first] + [siblings[f"{stem}{n}"] for n in range(2, 10) if f"{stem}{n}" in siblings]
 
 
 def _text(value: object) -> str:
@@ -340,25 +335,11 @@ def _location_text(fields: dict[str, str], axis: str) -> str:
 
 
 def _raw_location(fields: dict[str, str], point: object, use_geometry: bool) -> str:
-    if use_geometry:
-        return f"lat={point.y!r}, lon={point.x!r}" if isinstance(point, Point) and not point.is_empty else ""
-    return f"lat={_location_text(fields, 'latitude')}, lon={_location_text(fields, 'longitude')}"
-
-
-def _locate(fields: dict[str, str], point: object, use_geometry: bool) -> tuple[float | None, float | None]:
-    """Return lon, lat, or (None, None) when the row gives no location; ValueError if unreadable."""
-    if use_geometry:
-        if isinstance(point, MultiPoint) and len(point.geoms) == 1:
-            point = point.geoms[0]
-        if point is None or point.is_empty:
-            return None, None
-        if not isinstance(point, Point):
-            raise ValueError(f"geometry is a {point.geom_type}, not a point")
-        return point.x, point.y
-    lat_text, lon_text = _location_text(fields, "latitude"), _location_text(fields, "longitude")
-    if not lat_text and not lon_text:
-        return None, None
-    return parse_coordinate(lon_text, "lon"), parse_coordinate(lat_text, "lat")
+    if not use_geometry:
+        return f"lat={_location_text(fields, 'latitude')}, lon={_location_text(fields, 'longitude')}"
+    if isinstance(point, Point) and not point.is_empty:
+        return f"lat={point.y!r}, lon={point.x!r}"
+    return "" if point is None else point.wkt
 
 
 def _record(fields: dict[str, str], point: object, use_geometry: bool, number: int,
@@ -373,12 +354,13 @@ def _record(fields: dict[str, str], point: object, use_geometry: bool, number: i
         expected = ", ".join(ATLAS_COUNTRIES)
         return record, f"unknown country {fields.get('country', '')!r} (expected one of {expected})"
     try:
-        lon, lat = _locate(fields, point, use_geometry)
+        lonlat = lonlat_from_geometry(point) if use_geometry else parse_pair(
+            _location_text(fields, "latitude"), _location_text(fields, "longitude"))
     except ValueError as exc:
         return record, f"unparseable coordinates: {exc}"
-    reason = check_coordinates(lon, lat) if lon is not None and lat is not None else ""
-    if reason:
-        return record, reason
+    lon, lat = lonlat or (None, None)
+    if lonlat and check_coordinates(*lonlat):
+        return record, check_coordinates(*lonlat)
     commodities, unmapped = normalise_commodities([fields["commodities"]] if fields["commodities"] else [])
     types = [fields.get(t, "") for t in ("deposit_type_group", "deposit_type")]
     record.update({
@@ -410,10 +392,7 @@ def _split(text: str, separators: str) -> list[str]:
 
 def _refusal(fields: dict, record: dict, number: int, table: _Table, reason: str, source: Source) -> dict:
     return {
-        "source": source.id,
+        "source": source.id, "name": fields.get("name", ""), "country": fields.get("country", ""),
         "record_id": record["record_id"] if fields.get("record_id") else f"{table.file}:{number}",
-        "name": fields.get("name", ""),
-        "country": fields.get("country", ""),
-        "location_raw": record["location_raw"],
-        "reason": f"{table.label} row {number}: {reason}",
+        "location_raw": record["location_raw"], "reason": f"{table.label} row {number}: {reason}",
     }

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal, assert_geoseries_equal
 from openpyxl import Workbook
-from shapely.geometry import Point
+from shapely.geometry import Point, box
 
 from layers.coordinates import parse_coordinate
 from layers.errors import ColumnMappingError, SourceFormatError
@@ -92,6 +92,17 @@ def _write_zip(tmp_path: Path) -> list[Path]:
     return [archive]
 
 
+def _write_zipped_gdb(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "gdb"
+    folder.mkdir()
+    _point_layer().to_file(folder / "REE.gdb", driver="OpenFileGDB", layer="ree_occurrences")
+    archive = tmp_path / "usgs_tienshan_ree.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for part in (folder / "REE.gdb").iterdir():
+            handle.write(part, arcname=f"REE.gdb/{part.name}")
+    return [archive]
+
+
 def _write_with(suffix: str, driver: str):
     def write(tmp_path: Path) -> list[Path]:
         path = tmp_path / f"usgs_tienshan_ree{suffix}"
@@ -139,8 +150,8 @@ def test_xlsx_reads_the_occurrence_or_data_sheet(tmp_path: Path, wanted: str) ->
 @pytest.mark.parametrize(
     "write",
     [_write_shp, _write_zip, _write_with(".gpkg", "GPKG"), _write_with(".geojson", "GeoJSON"),
-     _write_with(".gdb", "OpenFileGDB")],
-    ids=["shapefile", "zipped-shapefile", "geopackage", "geojson", "file-geodatabase"],
+     _write_with(".gdb", "OpenFileGDB"), _write_zipped_gdb],
+    ids=["shapefile", "zipped-shapefile", "geopackage", "geojson", "file-geodatabase", "zipped-geodatabase"],
 )
 def test_loads_point_layer_with_short_names(tmp_path: Path, write) -> None:
     result = load_usgs_tienshan(write(tmp_path), _source())
@@ -177,6 +188,28 @@ def test_multi_layer_source_picks_the_occurrence_layer(tmp_path: Path, layers: d
         frame.to_file(path, driver="GPKG", layer=layer)
     result = load_usgs_tienshan([path], _source())
     assert result.records["name"].tolist() == expected
+
+
+def test_zip_holding_a_csv(tmp_path: Path) -> None:
+    archive = tmp_path / "usgs_tienshan_ree.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("release/occurrences.csv", SHORT_CSV.format("Aktyuz,42.75,76.125,KG"))
+    result = load_usgs_tienshan([archive], _source())
+    assert (result.records["name"].tolist(), result.notes) == (
+        ["Aktyuz"],
+        ["usgs_tienshan_ree.zip/release/occurrences.csv: name <- DEP_NAME, latitude <- LATITUDE, "
+         "longitude <- LONGITUDE, country <- COUNTRY; location from columns"],
+    )
+
+
+def test_non_point_geometry_is_quarantined(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"SITE_NAME": ["Aktyuz"], "CNTRY": ["KG"]}, geometry=[box(76, 42, 77, 43)],
+                             crs="EPSG:4326")
+    frame.to_file(tmp_path / "usgs_tienshan_ree.gpkg", driver="GPKG")
+    result = load_usgs_tienshan([tmp_path / "usgs_tienshan_ree.gpkg"], _source())
+    assert result.quarantine["reason"].tolist() == [
+        "usgs_tienshan_ree.gpkg row 1: unparseable coordinates: geometry is a Polygon, not a point"
+    ]
 
 
 def test_separate_degree_minute_second_columns(tmp_path: Path) -> None:
@@ -266,8 +299,9 @@ def test_point_geometry_stands_in_for_coordinate_columns(tmp_path: Path) -> None
         ("Aktyuz,abc,76.5,KG", "deposits.csv:1",
          "unparseable coordinates: lat 'abc' is not decimal degrees or degrees-minutes-seconds"),
         ("Aktyuz,0,0,KG", "deposits.csv:1", "placeholder point (0, 0)"),
+        ("Aktyuz,42.5,,KG", "deposits.csv:1", "unparseable coordinates: lon is empty"),
     ],
-    ids=["no-name", "unknown-country", "out-of-range", "unparseable", "zero-point"],
+    ids=["no-name", "unknown-country", "out-of-range", "unparseable", "zero-point", "half-pair"],
 )
 def test_bad_rows_are_quarantined(tmp_path: Path, row: str, record_id: str, reason: str) -> None:
     result = load_usgs_tienshan([_write_csv(tmp_path, SHORT_CSV.format(row))], _source())

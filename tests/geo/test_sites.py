@@ -1,0 +1,62 @@
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from geo.sites import SiteQuery, filter_sites, page
+from layers.errors import CRSMismatchError
+from layers.names import name_keys
+from layers.types import BBox
+
+
+def site(site_id, name, country, commodities, groups, point):
+    return {"site_id": site_id, "name": name, "country": country, "commodities": commodities,
+            "commodity_groups": groups, "search_keys": sorted(name_keys(name)), "geometry": point}
+
+
+@pytest.fixture()
+def sites():
+    rows = [
+        site("a", "Kutessai-II", "KG", ["La", "Be"], ["REE", "rare metals"], Point(76.17, 42.67)),
+        site("b", "Northern Katpar", "KZ", ["W", "Mo"], ["battery and alloy metals"], Point(72.95, 48.73)),
+        site("c", "Almalyk", "UZ", ["Cu", "Au"], ["base metals", "precious metals"], Point(69.67, 40.8)),
+        site("d", "Aitym", "UZ", ["REE"], ["REE"], None),
+    ]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    (SiteQuery(), ["a", "b", "c", "d"]),
+    (SiteQuery(countries=("UZ",)), ["c", "d"]),
+    (SiteQuery(countries=("KZ", "KG")), ["a", "b"]),
+    (SiteQuery(commodities=("ree",)), ["a", "d"]),
+    (SiteQuery(commodities=("Cu", "W")), ["b", "c"]),
+    (SiteQuery(commodities=("precious metals",)), ["c"]),
+    (SiteQuery(bbox=BBox(69.0, 40.0, 77.0, 43.0)), ["a", "c"]),
+    (SiteQuery(bbox=BBox(76.17, 42.67, 76.17, 42.67)), ["a"]),
+    (SiteQuery(bbox=BBox(0.0, 0.0, 1.0, 1.0)), []),
+    (SiteQuery(mapped_only=True), ["a", "b", "c"]),
+    (SiteQuery(q="Кутессай"), ["a"]),
+    (SiteQuery(q="katpar"), ["b"]),
+    (SiteQuery(q="Северный Катпар"), ["b"]),
+    (SiteQuery(q="aitym"), ["d"]),
+    (SiteQuery(q="nothing like it"), []),
+    (SiteQuery(countries=("UZ",), commodities=("REE",), mapped_only=True), []),
+])
+def test_filter_sites(sites, query, expected):
+    assert filter_sites(sites, query)["site_id"].tolist() == expected
+
+
+def test_filter_keeps_columns_and_crs_when_nothing_matches(sites):
+    result = filter_sites(sites, SiteQuery(countries=("TM",)))
+    assert (list(result.columns), result.crs, len(result)) == (list(sites.columns), sites.crs, 0)
+
+
+def test_filter_refuses_a_projected_layer(sites):
+    with pytest.raises(CRSMismatchError, match="EPSG:4326"):
+        filter_sites(sites.to_crs(3857), SiteQuery(bbox=BBox(0, 0, 1, 1)))
+
+
+@pytest.mark.parametrize(("limit", "offset", "expected"), [(2, 0, ["a", "b"]), (2, 2, ["c", "d"]), (5, 3, ["d"]),
+                                                          (1, 9, [])])
+def test_page(sites, limit, offset, expected):
+    assert page(sites, limit=limit, offset=offset)["site_id"].tolist() == expected
