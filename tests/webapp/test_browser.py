@@ -1,0 +1,171 @@
+"""The map page in headless Chromium against a live server on the real store, with the network blocked."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from layers.settings import StoreSettings
+from webapp import create_app
+from webapp.settings import MapSettings, WebSettings
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+LOCAL_HOST = "127.0.0.1"
+#: A real tile URL, so the page does try the network and the blocking below is exercised.
+TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILE_HOST = "tile.openstreetmap.org"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Waits for the page's own data (the sites GeoJSON is ~1 MB, parsed and clustered in the page).
+LOAD_TIMEOUT_MS = 15_000
+
+#: Counts the country outlines drawn: GeoJSON polygons carrying an ISO code that Leaflet projected to pixels.
+#: The map is a folium global named after its container's id; with preferCanvas the outlines have no SVG paths.
+COUNT_OUTLINES_JS = """() => {
+  const map = window[document.querySelector('.folium-map').id];
+  let loaded = 0, drawn = 0;
+  map.eachLayer((layer) => {
+    if (layer instanceof L.Polygon && layer.feature && layer.feature.properties.iso_a2) {
+      loaded += 1;
+      if (layer._parts && layer._parts.length) { drawn += 1; }
+    }
+  });
+  return {loaded, drawn};
+}"""
+
+#: Whether the map zoomed in from its start zoom and its view holds a (lat, lon).
+MAP_VIEW_JS = """(latLon) => {
+  const map = window[document.querySelector('.folium-map').id];
+  return {zoomedIn: map.getZoom() > map.options.zoom, showsSite: map.getBounds().contains(latLon)};
+}"""
+#: Kutessai-II (Kyrgyzstan) as the national curated table places it.
+KUTESSAI_LAT_LON = [42.666667, 76.166667]
+
+
+@dataclass
+class PageRun:
+    """A loaded map page and what the browser saw while loading it."""
+
+    page: Page
+    aborted: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (resource type, URL)
+    console: list[ConsoleMessage] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+
+def _chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path or not Path(path).is_file():
+        pytest.fail(
+            f"headless Chromium not found (CHROMIUM_PATH={os.environ.get('CHROMIUM_PATH')!r}, no `chromium` on PATH): "
+            "`.ci/run` installs Debian chromium (`apt-get install chromium`); or set CHROMIUM_PATH to its binary",
+            pytrace=False,
+        )
+    return path
+
+
+def _host(url: str) -> str | None:
+    return urlsplit(url).hostname
+
+
+@pytest.fixture(scope="module")
+def live_server(real_store: Path) -> Iterator[str]:
+    """The app on the real store, with real tile URLs, served on a free local port."""
+    settings = WebSettings(store=StoreSettings(store_path=real_store), map=MapSettings(tile_url=TILE_URL))
+    server = make_server(LOCAL_HOST, 0, create_app(settings), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="atlas-live-server", daemon=True)
+    thread.start()
+    yield f"http://{LOCAL_HOST}:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium (never a downloaded Playwright build)."""
+    path = _chromium_path()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def map_page(browser: Browser, live_server: str) -> Iterator[PageRun]:
+    """The map page loaded until its sites arrived, with every request to another host aborted."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    run = PageRun(page=context.new_page())
+
+    def block_network(route: Route) -> None:
+        if _host(route.request.url) == LOCAL_HOST:
+            route.continue_()
+        else:
+            run.aborted.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block_network)
+    run.page.on("request", lambda request: run.requests.append((request.resource_type, request.url)))
+    run.page.on("console", lambda message: run.console.append(message))
+    run.page.on("pageerror", lambda error: run.page_errors.append(str(error)))
+    run.page.goto(f"{live_server}/")
+    expect(run.page.locator(".atlas-status")).to_have_attribute("data-sites", re.compile(r"^\d+$"),
+                                                               timeout=LOAD_TIMEOUT_MS)
+    yield run
+    context.close()
+
+
+def test_map_page_renders_offline(map_page: PageRun) -> None:
+    page = map_page.page
+    expect(page.locator(".folium-map")).to_be_visible()
+    expect(page.locator(".marker-cluster").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    assert page.locator(".marker-cluster").count() > 0
+    assert int(page.locator(".atlas-status").get_attribute("data-sites")) >= 1200
+    expect(page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites$"))
+
+    # The outlines draw on the overlay canvas (preferCanvas), so count their layers rather than SVG paths.
+    expect(page.locator(".leaflet-overlay-pane canvas")).to_have_count(1)
+    page.wait_for_function(f"({COUNT_OUTLINES_JS})().drawn > 0", timeout=LOAD_TIMEOUT_MS)
+    outlines = page.evaluate(COUNT_OUTLINES_JS)
+    assert outlines["loaded"] >= 20, outlines
+
+    # Tiles were tried and refused: the page noticed, and nothing but tiles left the machine.
+    expect(page.locator(".folium-map")).to_have_attribute("data-tiles", "unavailable")
+    assert map_page.aborted, "no tile request was blocked: the page did not try the network"
+    assert {_host(url) for url in map_page.aborted} == {TILE_HOST}
+
+    assert map_page.page_errors == []
+    errors = [(m.text, m.location.get("url", "")) for m in map_page.console if m.type == "error"]
+    assert [(text, url) for text, url in errors if _host(url) != TILE_HOST] == []
+
+    assets = [url for kind, url in map_page.requests if kind in ("script", "stylesheet")]
+    assert len(assets) >= 4
+    assert [url for url in assets if _host(url) != LOCAL_HOST] == []
+
+
+def test_search_finds_a_deposit_by_its_russian_name(map_page: PageRun) -> None:
+    page = map_page.page
+    page.locator(".atlas-search input").fill("Кутессай")
+    expect(page.locator(".atlas-search li").filter(has_text="Kutessai-II")).to_have_count(1, timeout=LOAD_TIMEOUT_MS)
+
+
+def test_clicking_a_search_result_opens_its_popup(map_page: PageRun) -> None:
+    page = map_page.page
+    page.locator(".atlas-search input").fill("Кутессай")
+    page.locator(".atlas-search li").filter(has_text="Kutessai-II").click(timeout=LOAD_TIMEOUT_MS)
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Kutessai-II", timeout=LOAD_TIMEOUT_MS)
+    expect(popup.locator("dd").first).to_have_text("KG")
+    view = page.evaluate(MAP_VIEW_JS, KUTESSAI_LAT_LON)
+    assert view == {"zoomedIn": True, "showsSite": True}
