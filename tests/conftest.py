@@ -10,7 +10,7 @@ import pytest
 from layers.build import build_store
 from layers.settings import PROJECT_ROOT, SourceSettings, StoreSettings
 from webapp import create_app
-from webapp.settings import WebSettings
+from webapp.settings import MapSettings, WebSettings
 
 
 def _raw_dir() -> Path:
@@ -49,8 +49,7 @@ def real_store(tmp_path_factory: pytest.TempPathFactory, source_settings: Source
 @pytest.fixture(scope="session")
 def real_app(real_store: Path):
     """The app serving the real store (tiles off: tests never use the network)."""
-    settings = WebSettings(store=StoreSettings(store_path=real_store))
-    settings.map.tile_url = ""
+    settings = WebSettings(store=StoreSettings(store_path=real_store), map=MapSettings(tile_url=""))
     app = create_app(settings)
     app.config.update(TESTING=True)
     return app
