@@ -99,7 +99,8 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     records = records.sort_values("record_id", ignore_index=True)
     sites, linkage = link_sites(records)
     if linkage.unknown_same_as:
-        report.notes.append(f"explicit links to records not present: {', '.join(linkage.unknown_same_as)}")
+        shown = ", ".join(linkage.unknown_same_as[:3]) + (", ..." if len(linkage.unknown_same_as) > 3 else "")
+        report.notes.append(f"{len(linkage.unknown_same_as)} explicit links to records not present: {shown}")
     deposit_sources = [s.id for s in manifest if get_loader(s.loader).layer == "source_records"]
     report.records_in = sum(report.used.get(sid, 0) for sid in deposit_sources)
     report.sites_out, report.mapped_sites = linkage.sites_out, linkage.mapped_sites

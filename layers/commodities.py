@@ -207,7 +207,7 @@ def _lookup(part: str) -> tuple[str, ...] | None:
         return OTHER[lower]
     if lower in ELEMENTS:
         return (ELEMENTS[lower],)
-    # A symbol must be written as one ("Cu", "CU"); a lone "T" or "K(" is not taken for a word.
-    if lower in _SYMBOLS and (part[0].isupper() or len(part) <= 2):
+    # A symbol must be written as one ("Cu", "CU", "K"): lower-case "in" or "as" are words, not indium or arsenic.
+    if lower in _SYMBOLS and part[0].isupper():
         return (_SYMBOLS[lower],)
     return None

@@ -91,7 +91,9 @@ def load_manifest(path: Path, known_loaders: set[str] | None = None) -> list[Sou
     return sources
 
 
-def _parse_entry(entry: dict, where: str, known_loaders: set[str] | None) -> Source:
+def _parse_entry(entry: object, where: str, known_loaders: set[str] | None) -> Source:
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where}: expected a table of keys, got {type(entry).__name__}")
     missing = [key for key in _REQUIRED if not entry.get(key)]
     if missing:
         raise ManifestError(f"{where}: missing required keys {missing}")
@@ -102,10 +104,10 @@ def _parse_entry(entry: dict, where: str, known_loaders: set[str] | None) -> Sou
             f"{where} ({entry['id']}): unknown loader {entry['loader']!r}; known: {sorted(known_loaders)}"
         )
     files = entry["files"]
-    if isinstance(files, str) or not all(isinstance(f, str) for f in files):
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise ManifestError(f"{where} ({entry['id']}): files must be a list of strings")
     columns = entry.get("columns", {})
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
         raise ManifestError(f"{where} ({entry['id']}): [source.columns] must map names to strings")
     return Source(
         id=entry["id"],

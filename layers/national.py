@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +79,7 @@ def _read_table(path: Path, source: Source) -> pd.DataFrame:
             table = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         else:
             table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError, zipfile.BadZipFile, KeyError) as exc:
         raise SourceFormatError(f"{path}: cannot read the national template table: {exc}") from exc
     rename = {column: target for target, column in source.columns.items()}
     unknown = [c for c in rename if c not in table.columns]
@@ -116,6 +117,14 @@ def _check(row: dict) -> tuple[str, str, float | None, float | None]:
     except ValueError:
         return f"coordinates are not decimal degrees (lon {lon_text!r}, lat {lat_text!r})", "", None, None
     reason = check_coordinates(lon, lat)
+    precision_text = row.get("precision_km", "")
+    if not reason and precision_text:
+        try:
+            precision = float(precision_text.replace(",", "."))
+        except ValueError:
+            precision = math.nan
+        if not (math.isfinite(precision) and precision > 0):
+            reason = f"precision_km must be a positive number of km, got {precision_text!r}"
     return reason, country, lon, lat
 
 
@@ -128,7 +137,7 @@ def _record(row: dict, record_id: str, dataset: str, country: str, lon: float | 
         aliases.insert(0, row["name_ru"])
     located = lon is not None and lat is not None
     precision_text = row.get("precision_km", "")
-    precision = float(precision_text) if precision_text else DEFAULT_NATIONAL_PRECISION_KM
+    precision = float(precision_text.replace(",", ".")) if precision_text else DEFAULT_NATIONAL_PRECISION_KM
     wording = row.get("location_precision", "")
     return {
         "record_id": record_id,

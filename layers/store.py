@@ -69,8 +69,11 @@ def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], 
     missing = [name for name in STORE_LAYERS if name not in layers]
     if missing:
         raise StoreError(f"cannot write {path}: layers {missing} are missing")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
+    except OSError as exc:
+        raise StoreError(f"cannot write the store {path}: {exc}") from exc
     os.close(handle)
     os.unlink(temporary)  # GDAL wants to create the file itself
     try:

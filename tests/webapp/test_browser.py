@@ -7,11 +7,13 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -29,28 +31,32 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: Waits for the page's own data (the sites GeoJSON is ~1 MB, parsed and clustered in the page).
 LOAD_TIMEOUT_MS = 15_000
+#: A zoom animation and a popup take well under a second; this only absorbs a slow machine.
+POPUP_TIMEOUT_MS = 5_000
+#: Kutessai-II (Kyrgyzstan) as the national curated table places it.
+KUTESSAI_LAT_LON = [42.666667, 76.166667]
 
-#: Counts the country outlines drawn: GeoJSON polygons carrying an ISO code that Leaflet projected to pixels.
-#: The map is a folium global named after its container's id; with preferCanvas the outlines have no SVG paths.
-COUNT_OUTLINES_JS = """() => {
+#: The country outlines: GeoJSON polygons carrying an ISO code, how many Leaflet projected to pixels, and their
+#: fill opacities. The map is a folium global named after its container's id; with preferCanvas the outlines
+#: draw on one <canvas>, so there are no SVG paths to count.
+OUTLINES_JS = """() => {
   const map = window[document.querySelector('.folium-map').id];
   let loaded = 0, drawn = 0;
+  const fillOpacities = new Set();
   map.eachLayer((layer) => {
     if (layer instanceof L.Polygon && layer.feature && layer.feature.properties.iso_a2) {
       loaded += 1;
       if (layer._parts && layer._parts.length) { drawn += 1; }
+      fillOpacities.add(layer.options.fillOpacity);
     }
   });
-  return {loaded, drawn};
+  return {loaded, drawn, fillOpacities: [...fillOpacities]};
 }"""
-
 #: Whether the map zoomed in from its start zoom and its view holds a (lat, lon).
 MAP_VIEW_JS = """(latLon) => {
   const map = window[document.querySelector('.folium-map').id];
   return {zoomedIn: map.getZoom() > map.options.zoom, showsSite: map.getBounds().contains(latLon)};
 }"""
-#: Kutessai-II (Kyrgyzstan) as the national curated table places it.
-KUTESSAI_LAT_LON = [42.666667, 76.166667]
 
 
 @dataclass
@@ -79,17 +85,58 @@ def _host(url: str) -> str | None:
     return urlsplit(url).hostname
 
 
+@contextmanager
+def _serve(app: Flask) -> Iterator[str]:
+    server = make_server(LOCAL_HOST, 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="atlas-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOCAL_HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@contextmanager
+def _load_map(browser: Browser, base_url: str) -> Iterator[PageRun]:
+    """Open the map page with every request to another host aborted; return once the sites loaded or failed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    run = PageRun(page=context.new_page())
+
+    def block_network(route: Route) -> None:
+        if _host(route.request.url) == LOCAL_HOST:
+            route.continue_()
+        else:
+            run.aborted.append(route.request.url)
+            route.abort()
+
+    try:
+        context.route("**/*", block_network)
+        run.page.on("request", lambda request: run.requests.append((request.resource_type, request.url)))
+        run.page.on("console", lambda message: run.console.append(message))
+        run.page.on("pageerror", lambda error: run.page_errors.append(str(error)))
+        run.page.goto(f"{base_url}/")
+        expect(run.page.locator(".atlas-status")).not_to_have_text("Loading sites…", timeout=LOAD_TIMEOUT_MS)
+        yield run
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def live_server(real_store: Path) -> Iterator[str]:
     """The app on the real store, with real tile URLs, served on a free local port."""
     settings = WebSettings(store=StoreSettings(store_path=real_store), map=MapSettings(tile_url=TILE_URL))
-    server = make_server(LOCAL_HOST, 0, create_app(settings), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="atlas-live-server", daemon=True)
-    thread.start()
-    yield f"http://{LOCAL_HOST}:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with _serve(create_app(settings)) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def tileless_server(real_store: Path) -> Iterator[str]:
+    """The app on the real store with no tile layer (the offline set-up), on a free local port."""
+    settings = WebSettings(store=StoreSettings(store_path=real_store), map=MapSettings(tile_url=""))
+    with _serve(create_app(settings)) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
@@ -104,26 +151,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def map_page(browser: Browser, live_server: str) -> Iterator[PageRun]:
-    """The map page loaded until its sites arrived, with every request to another host aborted."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    run = PageRun(page=context.new_page())
-
-    def block_network(route: Route) -> None:
-        if _host(route.request.url) == LOCAL_HOST:
-            route.continue_()
-        else:
-            run.aborted.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", block_network)
-    run.page.on("request", lambda request: run.requests.append((request.resource_type, request.url)))
-    run.page.on("console", lambda message: run.console.append(message))
-    run.page.on("pageerror", lambda error: run.page_errors.append(str(error)))
-    run.page.goto(f"{live_server}/")
-    expect(run.page.locator(".atlas-status")).to_have_attribute("data-sites", re.compile(r"^\d+$"),
-                                                               timeout=LOAD_TIMEOUT_MS)
-    yield run
-    context.close()
+    """The map page, tiles configured but blocked, loaded until its sites arrived or failed."""
+    with _load_map(browser, live_server) as run:
+        yield run
 
 
 def test_map_page_renders_offline(map_page: PageRun) -> None:
@@ -131,13 +161,13 @@ def test_map_page_renders_offline(map_page: PageRun) -> None:
     expect(page.locator(".folium-map")).to_be_visible()
     expect(page.locator(".marker-cluster").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     assert page.locator(".marker-cluster").count() > 0
-    assert int(page.locator(".atlas-status").get_attribute("data-sites")) >= 1200
     expect(page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites$"))
+    assert int(page.locator(".atlas-status").get_attribute("data-sites")) >= 1200
 
     # The outlines draw on the overlay canvas (preferCanvas), so count their layers rather than SVG paths.
     expect(page.locator(".leaflet-overlay-pane canvas")).to_have_count(1)
-    page.wait_for_function(f"({COUNT_OUTLINES_JS})().drawn > 0", timeout=LOAD_TIMEOUT_MS)
-    outlines = page.evaluate(COUNT_OUTLINES_JS)
+    page.wait_for_function(f"({OUTLINES_JS})().drawn > 0", timeout=LOAD_TIMEOUT_MS)
+    outlines = page.evaluate(OUTLINES_JS)
     assert outlines["loaded"] >= 20, outlines
 
     # Tiles were tried and refused: the page noticed, and nothing but tiles left the machine.
@@ -160,12 +190,37 @@ def test_search_finds_a_deposit_by_its_russian_name(map_page: PageRun) -> None:
     expect(page.locator(".atlas-search li").filter(has_text="Kutessai-II")).to_have_count(1, timeout=LOAD_TIMEOUT_MS)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "atlas.js show(): markercluster's zoomToShowLayer never runs its callback for CircleMarkers "
+    "(no _icon; Leaflet.markercluster#904), so the map zooms but the popup never opens"))
 def test_clicking_a_search_result_opens_its_popup(map_page: PageRun) -> None:
     page = map_page.page
     page.locator(".atlas-search input").fill("Кутессай")
     page.locator(".atlas-search li").filter(has_text="Kutessai-II").click(timeout=LOAD_TIMEOUT_MS)
     popup = page.locator(".leaflet-popup-content")
-    expect(popup).to_contain_text("Kutessai-II", timeout=LOAD_TIMEOUT_MS)
+    expect(popup).to_contain_text("Kutessai-II", timeout=POPUP_TIMEOUT_MS)
     expect(popup.locator("dd").first).to_have_text("KG")
-    view = page.evaluate(MAP_VIEW_JS, KUTESSAI_LAT_LON)
-    assert view == {"zoomedIn": True, "showsSite": True}
+    assert page.evaluate(MAP_VIEW_JS, KUTESSAI_LAT_LON) == {"zoomedIn": True, "showsSite": True}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "atlas.js init(): the tileerror handler calls outlines.setStyle() before /api/countries has answered, "
+    "so outlines added later keep fillOpacity 0 and the land stays unfilled"))
+def test_outlines_are_filled_when_tiles_fail(map_page: PageRun) -> None:
+    page = map_page.page
+    expect(page.locator(".folium-map")).to_have_attribute("data-tiles", "unavailable")
+    page.wait_for_function(f"({OUTLINES_JS})().drawn > 0", timeout=LOAD_TIMEOUT_MS)
+    assert page.evaluate(OUTLINES_JS)["fillOpacities"] == [1]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "with no tile layer the map has no maxZoom, so L.markerClusterGroup throws 'Map has no maxZoom specified' "
+    "in atlas.js init(): no sites, search, legend or layer control"))
+def test_map_page_without_tiles_shows_sites(browser: Browser, tileless_server: str) -> None:
+    with _load_map(browser, tileless_server) as run:
+        assert run.page_errors == []
+        assert run.aborted == []
+        expect(run.page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites$"))
+        expect(run.page.locator(".marker-cluster").first).to_be_visible()
+        expect(run.page.locator(".atlas-search input")).to_be_visible()
+        assert run.page.evaluate(OUTLINES_JS)["fillOpacities"] == [1]
