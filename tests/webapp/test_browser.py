@@ -74,8 +74,9 @@ def _chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not path or not Path(path).is_file():
         pytest.fail(
-            f"headless Chromium not found (CHROMIUM_PATH={os.environ.get('CHROMIUM_PATH')!r}, no `chromium` on PATH): "
-            "`.ci/run` installs Debian chromium (`apt-get install chromium`); or set CHROMIUM_PATH to its binary",
+            f"headless Chromium not found (CHROMIUM_PATH={os.environ.get('CHROMIUM_PATH')!r}, "
+            f"`chromium` on PATH: {shutil.which('chromium')!r}): `.ci/run` installs Debian chromium "
+            "(`apt-get install chromium`); or set CHROMIUM_PATH to its binary",
             pytrace=False,
         )
     return path
@@ -190,9 +191,6 @@ def test_search_finds_a_deposit_by_its_russian_name(map_page: PageRun) -> None:
     expect(page.locator(".atlas-search li").filter(has_text="Kutessai-II")).to_have_count(1, timeout=LOAD_TIMEOUT_MS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "atlas.js show(): markercluster's zoomToShowLayer never runs its callback for CircleMarkers "
-    "(no _icon; Leaflet.markercluster#904), so the map zooms but the popup never opens"))
 def test_clicking_a_search_result_opens_its_popup(map_page: PageRun) -> None:
     page = map_page.page
     page.locator(".atlas-search input").fill("Кутессай")
@@ -203,9 +201,6 @@ def test_clicking_a_search_result_opens_its_popup(map_page: PageRun) -> None:
     assert page.evaluate(MAP_VIEW_JS, KUTESSAI_LAT_LON) == {"zoomedIn": True, "showsSite": True}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "atlas.js init(): the tileerror handler calls outlines.setStyle() before /api/countries has answered, "
-    "so outlines added later keep fillOpacity 0 and the land stays unfilled"))
 def test_outlines_are_filled_when_tiles_fail(map_page: PageRun) -> None:
     page = map_page.page
     expect(page.locator(".folium-map")).to_have_attribute("data-tiles", "unavailable")
@@ -213,9 +208,6 @@ def test_outlines_are_filled_when_tiles_fail(map_page: PageRun) -> None:
     assert page.evaluate(OUTLINES_JS)["fillOpacities"] == [1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with no tile layer the map has no maxZoom, so L.markerClusterGroup throws 'Map has no maxZoom specified' "
-    "in atlas.js init(): no sites, search, legend or layer control"))
 def test_map_page_without_tiles_shows_sites(browser: Browser, tileless_server: str) -> None:
     with _load_map(browser, tileless_server) as run:
         assert run.page_errors == []

@@ -98,8 +98,11 @@
       }
       function show(f) {
         var marker = markers[f.properties.site_id];
-        if (marker && options.cluster) {
-          options.cluster.zoomToShowLayer(marker, function () { marker.openPopup(); });
+        if (marker) {
+          // markercluster's zoomToShowLayer never calls back for CircleMarkers (Leaflet.markercluster#904),
+          // so zoom in ourselves and open the popup at the site.
+          map.setView(marker.getLatLng(), Math.max(map.getZoom(), 12), { animate: false });
+          map.openPopup(popupContent(f.properties), marker.getLatLng());
         } else {
           window.location.href = f.properties.url;
         }
@@ -110,18 +113,34 @@
   function init(map, tiles, options) {
     // Outlines always draw the borders; their land fill shows only when there are no tiles,
     // so the map stays readable with no internet.
-    var filled = { fillOpacity: 1 };
+    var tilesFailed = false;
     var outlines = L.geoJSON(null, {
       interactive: false,
-      style: { color: "#555", weight: 1, fillColor: "#f4f1ea", fillOpacity: tiles ? 0 : 1 }
+      // A function, so outlines that arrive after a tile error are filled too.
+      style: function () {
+        return { color: "#555", weight: 1, fillColor: "#f4f1ea", fillOpacity: tiles && !tilesFailed ? 0 : 1 };
+      }
     }).addTo(map);
     if (tiles) {
       tiles.once("tileerror", function () {
-        outlines.setStyle(filled);
+        tilesFailed = true;
+        outlines.resetStyle();
         map.getContainer().setAttribute("data-tiles", "unavailable");
       });
     }
-    var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+    // MarkerCluster needs a maxZoom, which otherwise only a tile layer gives the map.
+    if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
+    // Neutral cluster bubbles: the library's green/yellow/orange would read as commodity colours.
+    var cluster = L.markerClusterGroup({
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      iconCreateFunction: function (group) {
+        var count = group.getChildCount();
+        var size = count < 10 ? 30 : count < 100 ? 36 : 42;
+        return L.divIcon({ html: "<div><span>" + count + "</span></div>", className: "marker-cluster atlas-cluster",
+          iconSize: L.point(size, size) });
+      }
+    });
     options.cluster = cluster;
     var markers = {};
     map.attributionControl.addAttribution(options.attribution);
