@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, json, request, url_for
 
 from geo.sites import SiteQuery, filter_sites, page
-from webapp.errors import NotFound
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
 from webapp.params import parse_bbox, parse_choice, parse_countries, parse_int, parse_query, parse_site_id, parse_terms
 from webapp.state import get_state
@@ -60,12 +59,7 @@ def sites():
 @bp.get("/sites/<path:site_id>")
 def site(site_id: str):
     """One site as a Feature, with its source records."""
-    state = get_state()
-    site_id = parse_site_id(site_id)
-    if site_id not in state.site_index:
-        raise NotFound(f"no site {site_id!r}")
-    row = state.sites.iloc[state.site_index[site_id]]
-    records = [state.store.source_records.iloc[state.record_index[r]] for r in row["source_record_ids"]]
+    row, records = get_state().site_with_records(parse_site_id(site_id))
     body = feature(row.to_dict(), row.geometry, SITE_PROPERTIES, {
         "url": url_for("pages.site", site_id=site_id),
         "provenance": row["provenance"],

@@ -42,12 +42,7 @@ def index():
 @bp.get("/sites/<path:site_id>")
 def site(site_id: str):
     """A site: its chosen values with provenance, and every source record side by side."""
-    state = get_state()
-    site_id = parse_site_id(site_id)
-    if site_id not in state.site_index:
-        raise NotFound(f"No site {site_id!r} in the atlas.")
-    row = state.sites.iloc[state.site_index[site_id]]
-    records = [state.store.source_records.iloc[state.record_index[r]] for r in row["source_record_ids"]]
+    row, records = get_state().site_with_records(parse_site_id(site_id))
     return render_template("site.html", site=row, records=records, fields=RECORD_FIELDS,
                            colour=GROUP_COLOURS.get(row["primary_group"], "#999"))
 

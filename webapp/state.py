@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import pandas as pd
 from flask import current_app
 
 from layers.store import Store, read_store
+from webapp.errors import NotFound
 from webapp.settings import WebSettings
 
 
@@ -37,6 +39,14 @@ class AtlasState:
     def sites(self) -> gpd.GeoDataFrame:
         """The sites layer."""
         return self.store.sites
+
+    def site_with_records(self, site_id: str) -> tuple[pd.Series, list[pd.Series]]:
+        """Return a site's row and its source records (primary first); raise NotFound if absent."""
+        if site_id not in self.site_index:
+            raise NotFound(f"no site {site_id!r}")
+        row = self.sites.iloc[self.site_index[site_id]]
+        records = [self.store.source_records.iloc[self.record_index[r]] for r in row["source_record_ids"]]
+        return row, records
 
 
 def get_state() -> AtlasState:
