@@ -147,7 +147,147 @@ COUNTRIES = LayerSchema(
     ),
 )
 
-SCHEMAS: dict[str, LayerSchema] = {s.name: s for s in (SOURCE_RECORDS, QUARANTINE, SITES, COUNTRIES)}
+COMPANIES = LayerSchema(
+    name="companies",
+    geometry_type=None,
+    doc="Companies, state bodies, funds and banks that hold licences or stakes (data/curated/companies.csv).",
+    columns=(
+        Column("company_id", "str", "slug, the join key"),
+        Column("name", "str", "English name"),
+        Column("name_ru", "str", "Russian name; empty if unknown"),
+        Column("kind", "str", "private, state, state-owned enterprise, development bank, investment fund, unnamed, ''"),
+        Column("home_country", "str", "ISO 3166-1 alpha-2; `EU` for EU institutions, `XX` for multilateral bodies"),
+        Column("listed_on", "str", "exchange: ticker; empty if not listed or unknown"),
+        Column("notes", "str", "curator's notes"),
+        Column("source", "str", "`; `-separated sources"),
+        Column("confidence", "str", "reported, confirmed or inferred"),
+    ),
+)
+
+#: Relations of the ownership table. Only EQUITY_RELATIONS carry economic interest; `control` carries
+#: control without a known stake; the rest are shown but never add to a share.
+OWNERSHIP_RELATIONS = (
+    "equity", "joint venture", "control", "pending equity", "offtake", "MoU", "partnership", "financing",
+)
+EQUITY_RELATIONS = ("equity", "joint venture")
+
+OWNERSHIP = LayerSchema(
+    name="ownership",
+    geometry_type=None,
+    doc="Directed edges owner -> owned (for non-equity relations: first party -> second party).",
+    columns=(
+        Column("edge_id", "str", "`<owner_id>><owned_id>#<row>`, unique"),
+        Column("owner_id", "str", "company_id of the owner (or first party)"),
+        Column("owned_id", "str", "company_id of the owned (or second party)"),
+        Column("share_pct", "float", "stake in percent; NaN when unknown", nullable=True),
+        Column("valid_from", "str", "`YYYY`, `YYYY-MM` or `YYYY-MM-DD`; empty: since an unknown date"),
+        Column("valid_to", "str", "same forms; empty: still valid. Validity is [valid_from, valid_to)"),
+        Column("relation", "str", "one of OWNERSHIP_RELATIONS"),
+        Column("source", "str", "`; `-separated sources"),
+        Column("confidence", "str", "reported, confirmed or inferred"),
+        Column("notes", "str", "curator's notes"),
+    ),
+)
+
+LICENCES = LayerSchema(
+    name="licences",
+    geometry_type="MultiPolygon",
+    geometry_nullable=True,
+    doc="One row per holder-to-deposit relation; a polygon where the licence area is known.",
+    columns=(
+        Column("licence_id", "str", "unique id"),
+        Column("source", "str", "manifest source id"),
+        Column("deposit_name", "str", "deposit name(s) as given, `;`-separated when several"),
+        Column("deposit_name_ru", "str", "Russian name(s), `;`-separated"),
+        Column("deposit_country", "str", "ISO 3166-1 alpha-2"),
+        Column("holder_company_id", "str", "company_id of the holder; empty when only holder text is known"),
+        Column("holder_text", "str", "holders as the source writes them (cadastre exports), else empty"),
+        Column("licence_kind", "str", "exploration, mining, development agreement, national project, MoU area"),
+        Column("commodities", "list", "normalised commodity values"),
+        Column("granted", "str", "`YYYY[-MM[-DD]]`; empty if unknown"),
+        Column("valid_to", "str", "`YYYY[-MM[-DD]]`; empty if open or unknown"),
+        Column("status", "str", "status text; words such as withdrawn, doubtful, contested, historical matter"),
+        Column("references", "str", "`; `-separated sources"),
+        Column("confidence", "str", "reported, confirmed or inferred"),
+        Column("notes", "str", "curator's notes"),
+    ),
+)
+
+LICENCE_SITES = LayerSchema(
+    name="licence_sites",
+    geometry_type=None,
+    doc="Which site(s) each licence covers, and how that was decided.",
+    columns=(
+        Column("licence_id", "str", "licence"),
+        Column("site_id", "str", "site"),
+        Column("method", "str", "`polygon` (point in the licence area widened by the site's precision) or `name`"),
+        Column("detail", "str", "the matched name key, or the distance to the polygon in km"),
+    ),
+)
+
+AGREEMENTS = LayerSchema(
+    name="agreements",
+    geometry_type=None,
+    doc="State-level and company-level agreements, MoUs, roadmaps and declarations with partners.",
+    columns=(
+        Column("agreement_id", "str", "unique id"),
+        Column("country", "str", "Central Asian state, ISO alpha-2"),
+        Column("partner", "str", "partner: ISO alpha-2, `EU` or `XX`"),
+        Column("kind", "str", "MoU, roadmap, declaration, programme, agreement, summit initiative, talks"),
+        Column("title", "str", "title"),
+        Column("signed", "str", "`YYYY[-MM[-DD]]`; empty if unknown"),
+        Column("scope", "str", "what it covers"),
+        Column("level", "str", "state or company"),
+        Column("source", "str", "`; `-separated sources"),
+        Column("confidence", "str", "reported, confirmed or inferred"),
+        Column("notes", "str", "curator's notes"),
+    ),
+)
+
+COUNTRY_PROFILES = LayerSchema(
+    name="country_profiles",
+    geometry_type=None,
+    doc="One row per Central Asian country: strategy typology and key partners (seed 002).",
+    columns=(
+        Column("country", "str", "ISO alpha-2"),
+        Column("name", "str", "English name"),
+        Column("name_ru", "str", "Russian name"),
+        Column("usgs_ree_rm_occurrences", "int", "USGS Tien Shan REE/RM occurrences in the country"),
+        Column("strategy", "str", "typology (English); empty if not classified"),
+        Column("strategy_ru", "str", "typology (Russian)"),
+        Column("eaeu_member", "str", "yes / no"),
+        Column("key_partners", "list", "ISO codes of key partners"),
+        Column("notes", "str", "curator's notes"),
+        Column("source", "str", "`; `-separated sources"),
+        Column("confidence", "str", "reported, confirmed or inferred"),
+    ),
+)
+
+FACILITIES = LayerSchema(
+    name="facilities",
+    geometry_type="Point",
+    geometry_nullable=True,
+    doc="Processing plants, research centres and proposed hubs.",
+    columns=(
+        Column("facility_id", "str", "unique id"),
+        Column("name", "str", "English name"),
+        Column("name_ru", "str", "Russian name"),
+        Column("country", "str", "ISO alpha-2"),
+        Column("kind", "str", "plant, research centre, proposed ..."),
+        Column("operator_company_id", "str", "company_id of the operator; empty if none or unknown"),
+        Column("city", "str", "city; empty if unknown"),
+        Column("location_precision", "str", "how the point was placed"),
+        Column("precision_km", "float", "radius in km; NaN when unmapped", nullable=True),
+        Column("source", "str", "`; `-separated sources"),
+        Column("confidence", "str", "reported, confirmed or inferred"),
+        Column("notes", "str", "curator's notes"),
+    ),
+)
+
+SCHEMAS: dict[str, LayerSchema] = {
+    s.name: s for s in (SOURCE_RECORDS, QUARANTINE, SITES, COUNTRIES, COMPANIES, OWNERSHIP, LICENCES,
+                        LICENCE_SITES, AGREEMENTS, COUNTRY_PROFILES, FACILITIES)
+}
 
 
 def validate(frame: gpd.GeoDataFrame | pd.DataFrame, schema: LayerSchema, *, what: str) -> None:
