@@ -209,9 +209,10 @@ def partner_table(sites: pd.DataFrame, licences: pd.DataFrame, licence_sites: pd
     Returns
     -------
     DataFrame
-        Index ``site_id``; columns ``controlling_partner``, ``dominant_partner``, ``licence_ids`` and one
-        ``share_<group>`` column per partner group (percent; NaN where the site has no such part or only an
-        unknown one). Sites without licences are absent.
+        Index ``site_id``; columns ``controlling_partner``, ``dominant_partner``, ``licence_ids``,
+        ``unknown_parts`` (groups holding a part of unknown size) and one ``share_<group>`` column per partner
+        group (percent; NaN where the site has no such part or only an unknown one). Sites without licences
+        are absent.
     """
     by_site = licence_sites.groupby("site_id")["licence_id"].apply(list).to_dict()
     licence_rows = {row["licence_id"]: row for row in licences.drop(columns="geometry", errors="ignore")
@@ -223,12 +224,13 @@ def partner_table(sites: pd.DataFrame, licences: pd.DataFrame, licence_sites: pd
             continue
         result = site_ownership(site_rows[site_id], [licence_rows[i] for i in licence_ids], graph, as_of)
         row = {"site_id": site_id, "controlling_partner": result["controlling_partner"],
-               "dominant_partner": result["dominant_partner"], "licence_ids": licence_ids}
+               "dominant_partner": result["dominant_partner"], "licence_ids": licence_ids,
+               "unknown_parts": [e["partner"] for e in result["partners"] if e["unknown_part"]]}
         row.update({SHARE_PROPERTY[g]: float("nan") for g in PARTNER_GROUPS})
         for entry in result["partners"]:
             if entry["share_pct"] is not None:
                 row[SHARE_PROPERTY[entry["partner"]]] = entry["share_pct"]
         rows.append(row)
-    columns = ["site_id", "controlling_partner", "dominant_partner", "licence_ids",
+    columns = ["site_id", "controlling_partner", "dominant_partner", "licence_ids", "unknown_parts",
                *(SHARE_PROPERTY[g] for g in PARTNER_GROUPS)]
     return pd.DataFrame(rows, columns=columns).set_index("site_id")

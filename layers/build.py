@@ -1,4 +1,4 @@
-"""The build: every source present → layers → checks → linkage → the store. Run ``python -m layers.build``."""
+"""The build: sources present → layers → checks → linkage → relations → the store. Run ``python -m layers.build``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from layers.linkage import link_sites
 from layers.manifest import Source, load_manifest
 from layers.records import LoadResult
 from layers.registry import LOADERS, get_loader
+from layers.relations import RELATION_LAYERS, RelationsReport, build_relations
 from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
 from layers.settings import SourceSettings, StoreSettings
 from layers.store import write_store
@@ -39,6 +40,7 @@ class BuildReport:
     multi_source_sites: int = 0
     quarantined: int = 0
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    relations: RelationsReport = field(default_factory=RelationsReport)
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -47,11 +49,26 @@ class BuildReport:
         out += [f"source {sid}: SKIPPED: {why}" for sid, why in self.skipped.items()]
         out += [f"note: {note}" for note in self.notes]
         out += [f"quarantined {n}: {reason}" for reason, n in sorted(self.quarantine_by_reason.items())]
+        out += self._relation_lines()
         out.append(
             f"records in: {self.records_in}; sites out: {self.sites_out} ({self.mapped_sites} mapped); "
             f"multi-source sites: {self.multi_source_sites}; quarantined rows: {self.quarantined}; "
             f"{self.seconds:.1f} s"
         )
+        return out
+
+    def _relation_lines(self) -> list[str]:
+        rel = self.relations
+        out = [
+            f"licences: {rel.licences}; joined to sites: {rel.licences_joined} ({rel.licence_links} links); "
+            f"unjoined: {len(rel.licences_unjoined)}; ambiguous: {len(rel.licences_ambiguous)}; "
+            f"companies added from holder text: {rel.companies_added}; holder text problems: "
+            f"{len(rel.holder_problems)}"
+        ]
+        out += [f"unjoined licence {line}" for line in rel.licences_unjoined]
+        out += [f"ambiguous licence {line}" for line in rel.licences_ambiguous]
+        out += [f"licence name not joined: {line}" for line in rel.licence_names_unmatched]
+        out += [f"holder text: {line}" for line in rel.holder_problems]
         return out
 
 
@@ -74,13 +91,15 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     ------
     BuildError
         If no deposit source is present, or two sources give the same record id.
+    SourceFormatError
+        If the relation tables refer to a company that is not in companies, or two sources give one id.
     AtlasError
         Any loader's error (naming file and row); the previous store is left untouched.
     """
     started = time.perf_counter()
     report = BuildReport()
     manifest = load_manifest(sources.manifest_path, set(LOADERS))
-    results, countries = _load_all(manifest, sources, report)
+    results, countries, tables = _load_all(manifest, sources, report)
     if not results:
         raise BuildError("no deposit source is present; " + "; ".join(f"{k}: {v}" for k, v in report.skipped.items()))
     records = pd.concat([r.records for r in results], ignore_index=True)
@@ -106,17 +125,19 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     report.sites_out, report.mapped_sites = linkage.sites_out, linkage.mapped_sites
     report.multi_source_sites, report.quarantined = linkage.multi_source_sites, len(quarantine_table)
     report.quarantine_by_reason = _reason_counts(quarantine_table)
+    relations, report.relations = build_relations(tables, sites)
     report.seconds = time.perf_counter() - started
     layers = {"sites": sites, "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
-              "quarantine": quarantine_table, "countries": countries}
+              "quarantine": quarantine_table, "countries": countries, **relations}
     write_store(store.store_path, layers, _sources_table(manifest, report), _build_info(report))
     return report
 
 
-def _load_all(manifest: list[Source], settings: SourceSettings,
-              report: BuildReport) -> tuple[list[LoadResult], gpd.GeoDataFrame | None]:
+def _load_all(manifest: list[Source], settings: SourceSettings, report: BuildReport
+              ) -> tuple[list[LoadResult], gpd.GeoDataFrame | None, dict[str, list[pd.DataFrame]]]:
     results: list[LoadResult] = []
     countries = None
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in RELATION_LAYERS}
     for source in manifest:
         paths = source.resolve(settings)
         if not paths:
@@ -128,11 +149,16 @@ def _load_all(manifest: list[Source], settings: SourceSettings,
             countries = loader.function(paths)
             report.used[source.id] = len(countries)
             continue
+        if loader.layer in RELATION_LAYERS:
+            table = loader.function(paths, source)
+            tables[loader.layer].append(table)
+            report.used[source.id] = len(table)
+            continue
         result = loader.function(paths, source)
         results.append(result)
         report.used[source.id] = len(result.records) + len(result.quarantine)
         report.notes += [f"{source.id}: {note}" for note in result.notes]
-    return results, countries
+    return results, countries, tables
 
 
 def _reason_counts(quarantine: pd.DataFrame) -> dict[str, int]:
@@ -152,11 +178,16 @@ def _sources_table(manifest: list[Source], report: BuildReport) -> pd.DataFrame:
 
 
 def _build_info(report: BuildReport) -> dict:
+    rel = report.relations
     return {
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "records_in": report.records_in, "sites_out": report.sites_out, "mapped_sites": report.mapped_sites,
         "multi_source_sites": report.multi_source_sites, "quarantined": report.quarantined,
         "quarantine_by_reason": report.quarantine_by_reason, "skipped": report.skipped, "notes": report.notes,
+        "licences": rel.licences, "licence_site_links": rel.licence_links, "licences_joined": rel.licences_joined,
+        "licences_unjoined": rel.licences_unjoined, "licences_ambiguous": rel.licences_ambiguous,
+        "licence_names_not_joined": rel.licence_names_unmatched, "holder_text_problems": rel.holder_problems,
+        "companies_added_from_holder_text": rel.companies_added,
         "seconds": round(report.seconds, 2),
     }
 

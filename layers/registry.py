@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from layers.agreements import load_agreements
+from layers.companies import load_companies
 from layers.countries import load_countries
+from layers.country_profiles import load_country_profiles
 from layers.errors import LayerNotFound
+from layers.facilities import load_facilities
+from layers.licence_areas import load_licence_areas
+from layers.licences import load_licences
 from layers.minmod import load_minmod_sites
 from layers.national import load_national_deposits
+from layers.ownership import load_ownership
 from layers.usgs_tienshan import load_usgs_tienshan
 
 
@@ -17,7 +24,7 @@ class Loader:
     """A registered loader."""
 
     name: str
-    layer: str  # "source_records" (returns LoadResult) or "countries" (returns a GeoDataFrame)
+    layer: str  # "source_records" (returns LoadResult), "countries" or a relation layer (returns its frame)
     function: Callable
 
 
@@ -34,7 +41,10 @@ def register_loader(name: str, layer: str, function: Callable) -> None:
     layer : str
         The store layer the loader feeds.
     function : callable
-        ``(paths, source) -> LoadResult`` for source records; ``(paths) -> GeoDataFrame`` for countries.
+        ``(paths, source) -> LoadResult`` for source records; ``(paths) -> GeoDataFrame`` for countries;
+        ``(paths, source) -> DataFrame`` (validated in the layer's schema) for the relation layers
+        (``layers.relations.RELATION_LAYERS``: companies, ownership, licences, agreements, country_profiles,
+        facilities).
 
     Raises
     ------
@@ -58,3 +68,10 @@ register_loader("minmod_sites", "source_records", load_minmod_sites)
 register_loader("usgs_tienshan", "source_records", load_usgs_tienshan)
 register_loader("national_deposits", "source_records", load_national_deposits)
 register_loader("countries", "countries", load_countries)
+register_loader("companies_table", "companies", load_companies)
+register_loader("ownership_table", "ownership", load_ownership)
+register_loader("licences_table", "licences", load_licences)
+register_loader("licence_areas", "licences", load_licence_areas)
+register_loader("agreements_table", "agreements", load_agreements)
+register_loader("country_profiles_table", "country_profiles", load_country_profiles)
+register_loader("facilities_table", "facilities", load_facilities)

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,12 +14,26 @@ import pandas as pd
 import pyogrio
 
 from layers.errors import StoreError
-from layers.schema import COUNTRIES, QUARANTINE, SITES, SOURCE_RECORDS, LayerSchema, validate
+from layers.schema import (
+    AGREEMENTS,
+    COMPANIES,
+    COUNTRIES,
+    COUNTRY_PROFILES,
+    FACILITIES,
+    LICENCE_SITES,
+    LICENCES,
+    OWNERSHIP,
+    QUARANTINE,
+    SITES,
+    SOURCE_RECORDS,
+    LayerSchema,
+    validate,
+)
 
 log = logging.getLogger(__name__)
 
 #: Bumped when a layer's columns change, so an app never reads a store of another layout.
-STORE_FORMAT = "3"
+STORE_FORMAT = "4"
 
 #: Layers every store holds, with their contracts. ``build_info`` and ``sources`` are key tables.
 STORE_LAYERS: dict[str, LayerSchema] = {
@@ -27,7 +41,19 @@ STORE_LAYERS: dict[str, LayerSchema] = {
     "source_records": SOURCE_RECORDS,
     "quarantine": QUARANTINE,
     "countries": COUNTRIES,
+    "companies": COMPANIES,
+    "ownership": OWNERSHIP,
+    "licences": LICENCES,
+    "licence_sites": LICENCE_SITES,
+    "agreements": AGREEMENTS,
+    "country_profiles": COUNTRY_PROFILES,
+    "facilities": FACILITIES,
 }
+
+#: Layers :func:`write_store` writes empty, with their schema, when it is not given them: the relation tables,
+#: whose curated sources a build may lack (the build report then names the source as skipped).
+OPTIONAL_LAYERS = ("companies", "ownership", "licences", "licence_sites", "agreements", "country_profiles",
+                   "facilities")
 
 
 @dataclass
@@ -40,6 +66,13 @@ class Store:
     countries: gpd.GeoDataFrame
     sources: pd.DataFrame
     build_info: dict
+    companies: pd.DataFrame = field(default_factory=COMPANIES.empty)
+    ownership: pd.DataFrame = field(default_factory=OWNERSHIP.empty)
+    licences: gpd.GeoDataFrame = field(default_factory=LICENCES.empty)
+    licence_sites: pd.DataFrame = field(default_factory=LICENCE_SITES.empty)
+    agreements: pd.DataFrame = field(default_factory=AGREEMENTS.empty)
+    country_profiles: pd.DataFrame = field(default_factory=COUNTRY_PROFILES.empty)
+    facilities: gpd.GeoDataFrame = field(default_factory=FACILITIES.empty)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Return a layer by its store name."""
@@ -55,7 +88,8 @@ def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], 
     path : Path
         Destination ``.gpkg``.
     layers : dict
-        Every layer of :data:`STORE_LAYERS`, each meeting its contract.
+        Every layer of :data:`STORE_LAYERS`, each meeting its contract; a layer of :data:`OPTIONAL_LAYERS`
+        that is not given is written empty with its schema.
     sources : DataFrame
         One row per manifest source with its status.
     build_info : dict
@@ -64,9 +98,9 @@ def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], 
     Raises
     ------
     StoreError
-        If a layer is missing or the file cannot be written. The previous store is untouched.
+        If a required layer is missing or the file cannot be written. The previous store is untouched.
     """
-    missing = [name for name in STORE_LAYERS if name not in layers]
+    missing = [name for name in STORE_LAYERS if name not in layers and name not in OPTIONAL_LAYERS]
     if missing:
         raise StoreError(f"cannot write {path}: layers {missing} are missing")
     try:
@@ -76,6 +110,7 @@ def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], 
         raise StoreError(f"cannot write the store {path}: {exc}") from exc
     os.close(handle)
     os.unlink(temporary)  # GDAL wants to create the file itself
+    layers = {**{name: STORE_LAYERS[name].empty() for name in OPTIONAL_LAYERS}, **layers}
     try:
         for name, schema in STORE_LAYERS.items():
             validate(layers[name], schema, what=f"store layer {name}")

@@ -26,7 +26,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     StoreError
         If the store is missing or was written by an incompatible build.
     """
-    from webapp import api, pages
+    from webapp import api, api_ownership, pages
     from webapp.errors import register_error_handlers
 
     settings = settings or WebSettings()
@@ -35,5 +35,6 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.extensions["atlas"] = AtlasState.load(settings)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_ownership.bp)
     register_error_handlers(app)
     return app

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pandas as pd
 from flask import Blueprint, Response, json, request, url_for
 
+from geo.partners import SHARE_PROPERTY
+from geo.rollups import partner_matrix
 from geo.sites import SiteQuery, filter_sites, page
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
-from webapp.params import parse_bbox, parse_choice, parse_countries, parse_int, parse_query, parse_site_id, parse_terms
+from webapp.params import (
+    parse_bbox,
+    parse_choice,
+    parse_countries,
+    parse_date,
+    parse_int,
+    parse_partners,
+    parse_query,
+    parse_site_id,
+    parse_terms,
+)
 from webapp.state import get_state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -47,13 +62,30 @@ def sites():
     limit = parse_int(request.args.get("limit"), "limit", default=limits.default_limit, minimum=1,
                       maximum=limits.max_limit)
     offset = parse_int(request.args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
+    as_of = parse_date(request.args.get("as_of"), "as_of", default=date.today())
+    partners = parse_partners(request.args.get("partner"))
+    table = state.partners_at(as_of)
     matched = filter_sites(state.sites, query)
+    if partners:
+        controlled = set(table.index[table["controlling_partner"].isin(partners)])
+        matched = matched[matched["site_id"].isin(controlled)]
     rows = page(matched, limit=limit, offset=offset)
     body = feature_collection(
-        rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"])},
+        rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
+                                                  **partner_properties(table, row["site_id"])},
         numberMatched=len(matched), numberReturned=len(rows), links=_links(len(matched), limit, offset),
+        as_of=as_of.isoformat(),
     )
     return geojson_response(body)
+
+
+def partner_properties(table, site_id: str) -> dict:
+    """``controlling_partner``, ``dominant_partner`` and one ``share_<group>`` per partner group (None if none)."""
+    empty = {"controlling_partner": None, "dominant_partner": None, **{p: None for p in SHARE_PROPERTY.values()}}
+    if site_id not in table.index:
+        return empty
+    row = table.loc[site_id]
+    return {key: (None if pd.isna(row[key]) else row[key]) for key in empty}
 
 
 @bp.get("/sites/<path:site_id>")
@@ -72,11 +104,28 @@ def site(site_id: str):
 def countries():
     """Country outlines (simplified) for the offline base map."""
     state = get_state()
+    as_of = parse_date(request.args.get("as_of"), "as_of", default=date.today())
     if state.countries_outline is None:
         frame = state.store.countries.copy()
         frame["geometry"] = frame.geometry.simplify(0.01, preserve_topology=True)
         state.countries_outline = feature_collection(frame, ("iso_a2", "name", "name_ru"))
-    return geojson_response(state.countries_outline)
+    shares = country_partner_shares(partner_matrix(state.partners_at(as_of), state.sites, by="country"))
+    features = [
+        {**f, "properties": {**f["properties"], **shares.get(f["properties"]["iso_a2"], {})}}
+        for f in state.countries_outline["features"]
+    ]
+    return geojson_response({**state.countries_outline, "features": features, "as_of": as_of.isoformat()})
+
+
+def country_partner_shares(matrix) -> dict[str, dict]:
+    """Per country: ``licensed_sites`` and ``partner_shares`` (partner -> % of licensed deposits, known part)."""
+    result: dict[str, dict] = {}
+    for row in matrix.to_dict("records"):
+        entry = result.setdefault(row["key"], {"licensed_sites": row["sites_with_licence"], "partner_shares": {}})
+        if row["share_site_equivalents"]:
+            entry["partner_shares"][row["partner"]] = round(
+                100.0 * row["share_site_equivalents"] / row["sites_with_licence"], 2)
+    return result
 
 
 def _links(matched: int, limit: int, offset: int) -> list[dict]:

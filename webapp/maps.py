@@ -9,6 +9,7 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from geo.partners import PARTNER_COLOURS
 from layers.commodities import OTHER_GROUP
 
 #: Map colour of each commodity group (colour-blind-safe palette, Okabe–Ito).
@@ -22,6 +23,10 @@ GROUP_COLOURS: dict[str, str] = {
     "industrial minerals": "#56B4E9",
     OTHER_GROUP: "#999999",
 }
+
+
+#: Colour of sites no licence is known for, when sites are coloured by controlling partner.
+NO_LICENCE_COLOUR = "#DDDDDD"
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
     options = {
         "endpoints": {"sites": endpoints.sites, "countries": endpoints.countries, "search": endpoints.search},
         "colours": GROUP_COLOURS,
+        "partnerColours": PARTNER_COLOURS,
+        "noLicenceColour": NO_LICENCE_COLOUR,
+        "asOf": "",  # the browser's today
         "attribution": "Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines: Natural Earth",
     }
     fmap.add_child(_AtlasLayers(tiles_name, options))

@@ -8,9 +8,13 @@ import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, Response, render_template, send_from_directory, url_for
 
+from geo.partners import PARTNER_COLOURS, partner_of_country
+from geo.rollups import partner_matrix
+from geo.site_ownership import site_ownership
+from webapp.api_ownership import as_of_from_request, company_json
 from webapp.errors import NotFound
 from webapp.maps import GROUP_COLOURS, MapAssets, MapEndpoints, build_sites_map
-from webapp.params import parse_site_id
+from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
 bp = Blueprint("pages", __name__)
@@ -42,9 +46,52 @@ def index():
 @bp.get("/sites/<path:site_id>")
 def site(site_id: str):
     """A site: its chosen values with provenance, and every source record side by side."""
-    row, records = get_state().site_with_records(parse_site_id(site_id))
+    state = get_state()
+    row, records = state.site_with_records(parse_site_id(site_id))
+    as_of = as_of_from_request()
+    ownership = site_ownership(row.to_dict(), state.licences_of(row["site_id"]), state.graph, as_of)
+    names = {cid: entity["name"] for cid, entity in state.graph.companies.items()}
     return render_template("site.html", site=row, records=records, fields=RECORD_FIELDS,
-                           colour=GROUP_COLOURS.get(row["primary_group"], "#999"))
+                           colour=GROUP_COLOURS.get(row["primary_group"], "#999"), own=ownership, names=names,
+                           colours=PARTNER_COLOURS)
+
+
+@bp.get("/companies/<company_id>")
+def company(company_id: str):
+    """A company: owners, holdings, licences and partner attribution on ``as_of``."""
+    state = get_state()
+    as_of = as_of_from_request()
+    data = company_json(state, parse_company_id(company_id), as_of, None)
+    names = {cid: row["name"] for cid, row in state.graph.companies.items()}
+    return render_template("company.html", c=data, names=names, colours=PARTNER_COLOURS)
+
+
+@bp.get("/countries/<code>")
+def country(code: str):
+    """A country: its profile, the partner matrix row and the agreements timeline."""
+    state = get_state()
+    iso = (parse_countries(code) or [""])[0]
+    as_of = as_of_from_request()
+    profiles = state.store.country_profiles
+    profile = profiles[profiles["country"] == iso].to_dict("records")
+    matrix = partner_matrix(state.partners_at(as_of), state.sites, by="country")
+    agreements = state.store.agreements[state.store.agreements["country"] == iso]
+    agreements = agreements.sort_values("signed", kind="stable").to_dict("records")
+    return render_template("country.html", iso=iso, profile=profile[0] if profile else None, as_of=as_of,
+                           matrix=matrix[matrix["key"] == iso].to_dict("records"), agreements=agreements,
+                           colours=PARTNER_COLOURS, partner_of=partner_of_country)
+
+
+@bp.get("/partners")
+def partners():
+    """The country x partner and commodity x partner matrices on ``as_of``, with CSV downloads."""
+    state = get_state()
+    as_of = as_of_from_request()
+    table = state.partners_at(as_of)
+    return render_template("partners.html", as_of=as_of, colours=PARTNER_COLOURS,
+                           by_country=partner_matrix(table, state.sites, by="country").to_dict("records"),
+                           by_commodity=partner_matrix(table, state.sites, by="commodity_group").to_dict("records"),
+                           countries=sorted(state.store.country_profiles["country"]))
 
 
 @bp.get("/sources")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
+from geo.partners import PARTNER_GROUPS
+from layers.dates import period_start
 from layers.records import ATLAS_COUNTRIES
 from layers.types import BBox
 from webapp.errors import BadRequest
@@ -90,4 +93,36 @@ def parse_choice(value: str | None, name: str, choices: tuple[str, ...], default
         return default
     if value not in choices:
         raise BadRequest(f"{name} must be one of {', '.join(choices)}; got {value!r}", parameter=name)
+    return value
+
+
+def parse_date(value: str | None, name: str, *, default: date) -> date:
+    """Parse an ISO date (``YYYY-MM-DD``; ``YYYY`` and ``YYYY-MM`` mean the first day); ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    try:
+        parsed = period_start(value)
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be a date YYYY-MM-DD; got {value!r}", parameter=name) from exc
+    if parsed is None or not date(1900, 1, 1) <= parsed <= date(2100, 12, 31):
+        raise BadRequest(f"{name} must lie between 1900-01-01 and 2100-12-31; got {value!r}", parameter=name)
+    return parsed
+
+
+def parse_partners(value: str | None) -> list[str] | None:
+    """Parse a comma-separated list of partner groups (``China``, ``USA``, ``domestic state`` ...)."""
+    if value is None or value.strip() == "":
+        return None
+    lookup = {g.lower(): g for g in PARTNER_GROUPS}
+    groups = [t.strip().lower() for t in value.split(",") if t.strip()]
+    unknown = [g for g in groups if g not in lookup]
+    if unknown:
+        raise BadRequest(f"partner must be among {', '.join(PARTNER_GROUPS)}; got {value!r}", parameter="partner")
+    return [lookup[g] for g in groups]
+
+
+def parse_company_id(value: str) -> str:
+    """Check a company id's form (a slug)."""
+    if not re.match(r"^[a-z0-9][a-z0-9\-]{0,120}$", value):
+        raise BadRequest(f"not a company id: {value!r}", parameter="company_id")
     return value

@@ -144,6 +144,14 @@ def test_the_project_manifest_loads_with_the_registered_loaders() -> None:
         ("national_curated", "data", ("curated/deposits.csv",), "national_deposits"),
         ("national_registry", "raw", ("national/*.csv", "national/*.xlsx"), "national_deposits"),
         ("countries_ne10m", "raw", ("geo/countries_ne10m.geojson",), "countries"),
+        ("curated_companies", "data", ("curated/companies.csv",), "companies_table"),
+        ("curated_ownership", "data", ("curated/ownership.csv",), "ownership_table"),
+        ("curated_licences", "data", ("curated/licences.csv",), "licences_table"),
+        ("curated_agreements", "data", ("curated/agreements.csv",), "agreements_table"),
+        ("curated_country_profiles", "data", ("curated/country_profiles.csv",), "country_profiles_table"),
+        ("curated_facilities", "data", ("curated/facilities.csv",), "facilities_table"),
+        ("licence_areas", "raw", ("licences/*.geojson", "licences/*.gpkg", "licences/*.shp", "licences/*.zip"),
+         "licence_areas"),
     ]
 
 

@@ -28,6 +28,7 @@
     row("Country", p.country);
     row("Commodities", (p.commodities || []).join(", ") || "—");
     row("Sources", p.n_sources + (p.n_sources === 1 ? " record" : " records"));
+    if (p.controlling_partner) { row("Controlled by", p.controlling_partner); }
     if (p.location_precision_km !== null && p.location_precision_km !== undefined) {
       row("Precision", "± " + p.location_precision_km + " km");
     }
@@ -51,17 +52,63 @@
     return new C({ position: position });
   }
 
-  function legend(colours) {
+  function legend(title, colours) {
     return control("bottomright", "atlas-legend", function (div) {
-      div.appendChild(el("strong", null, "Commodity group"));
-      Object.keys(colours).forEach(function (name) {
-        var line = el("div");
-        var swatch = el("span", "swatch");
-        swatch.style.background = colours[name];
-        line.appendChild(swatch);
-        line.appendChild(document.createTextNode(name));
-        div.appendChild(line);
+      fillLegend(div, title, colours);
+    });
+  }
+
+  function fillLegend(div, title, colours) {
+    div.replaceChildren(el("strong", null, title));
+    Object.keys(colours).forEach(function (name) {
+      var line = el("div");
+      var swatch = el("span", "swatch");
+      swatch.style.background = colours[name];
+      line.appendChild(swatch);
+      line.appendChild(document.createTextNode(name));
+      div.appendChild(line);
+    });
+  }
+
+  function withParams(url, params) {
+    var u = new URL(url, window.location.href);
+    Object.keys(params).forEach(function (key) {
+      if (params[key]) { u.searchParams.set(key, params[key]); } else { u.searchParams.delete(key); }
+    });
+    return u.pathname + u.search;
+  }
+
+  /* The view control: the as-of date, what sites are coloured by, and the partner of the choropleth. */
+  function viewControl(options, onChange) {
+    return control("topright", "atlas-view", function (div) {
+      var date = el("input");
+      date.type = "date";
+      date.value = options.asOf;
+      date.setAttribute("aria-label", "Ownership as of");
+      var mode = el("select");
+      [["group", "commodity group"], ["partner", "controlling partner"]].forEach(function (o) {
+        var opt = el("option", null, o[1]);
+        opt.value = o[0];
+        mode.appendChild(opt);
       });
+      mode.setAttribute("aria-label", "Colour sites by");
+      var partner = el("select");
+      Object.keys(options.partnerColours).forEach(function (name) {
+        if (name === "unknown") { return; }
+        var opt = el("option", null, name);
+        opt.value = name;
+        partner.appendChild(opt);
+      });
+      partner.setAttribute("aria-label", "Partner shown on the country layer");
+      [["As of ", date], ["Colour by ", mode], ["Country layer: ", partner]].forEach(function (row) {
+        var label = el("label", null, row[0]);
+        label.appendChild(row[1]);
+        div.appendChild(label);
+      });
+      function changed() { onChange({ asOf: date.value, mode: mode.value, partner: partner.value }); }
+      date.addEventListener("change", changed);
+      mode.addEventListener("change", changed);
+      partner.addEventListener("change", changed);
     });
   }
 
@@ -97,7 +144,7 @@
         }).catch(function (err) { list.replaceChildren(el("li", "meta", "Search failed: " + err.message)); });
       }
       function show(f) {
-        var marker = markers[f.properties.site_id];
+        var marker = markers.markers[f.properties.site_id];
         if (marker) {
           // markercluster's zoomToShowLayer never calls back for CircleMarkers (Leaflet.markercluster#904),
           // so zoom in ourselves and open the popup at the site.
@@ -110,7 +157,16 @@
     });
   }
 
+  function siteColour(p, view, options) {
+    if (view.mode === "partner") {
+      return options.partnerColours[p.controlling_partner] || options.noLicenceColour;
+    }
+    return options.colours[p.primary_group] || options.colours.other;
+  }
+
   function init(map, tiles, options) {
+    options.asOf = options.asOf || new Date().toISOString().slice(0, 10);
+    var view = { asOf: options.asOf, mode: "group", partner: "China" };
     // Outlines always draw the borders; their land fill shows only when there are no tiles,
     // so the map stays readable with no internet.
     var tilesFailed = false;
@@ -128,6 +184,22 @@
         map.getContainer().setAttribute("data-tiles", "unavailable");
       });
     }
+    // The share of the chosen partner in each country's licensed deposits.
+    var choropleth = L.geoJSON(null, {
+      style: function (feature) {
+        var share = (feature.properties.partner_shares || {})[view.partner];
+        return { color: "#333", weight: 1, fillColor: options.partnerColours[view.partner] || "#999",
+          fillOpacity: share ? 0.15 + 0.6 * share / 100 : 0 };
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(function () {
+          var p = feature.properties;
+          var share = (p.partner_shares || {})[view.partner];
+          return el("span", null, p.name + ": " + view.partner + " " + (share ? share.toFixed(1) + " %" : "0 %") +
+            " of " + (p.licensed_sites || 0) + " licensed deposits");
+        });
+      }
+    });
     // MarkerCluster needs a maxZoom, which otherwise only a tile layer gives the map.
     if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
     // Neutral cluster bubbles: the library's green/yellow/orange would read as commodity colours.
@@ -146,39 +218,76 @@
     map.attributionControl.addAttribution(options.attribution);
     var status = control("bottomleft", "atlas-status", function () {}).addTo(map);
     var statusDiv = status.getContainer();
-    statusDiv.textContent = "Loading sites…";
+    var legendControl = legend("Commodity group", options.colours);
 
-    fetchJson(options.endpoints.countries).then(function (fc) {
-      outlines.addData(fc);
-      outlines.bringToBack();
-    }).catch(function (err) { statusDiv.textContent = "Outlines failed: " + err.message; });
+    function loadCountries() {
+      fetchJson(withParams(options.endpoints.countries, { as_of: view.asOf })).then(function (fc) {
+        outlines.clearLayers();
+        outlines.addData(fc);
+        outlines.bringToBack();
+        choropleth.clearLayers();
+        choropleth.addData(fc);
+      }).catch(function (err) { statusDiv.textContent = "Outlines failed: " + err.message; });
+    }
 
-    fetchJson(options.endpoints.sites).then(function (fc) {
-      var layer = L.geoJSON(fc, {
-        pointToLayer: function (feature, latlng) {
-          var colour = options.colours[feature.properties.primary_group] || options.colours.other;
-          return L.circleMarker(latlng, { radius: 6, color: "#222", weight: 1, fillColor: colour, fillOpacity: 0.9 });
-        },
-        onEachFeature: function (feature, layer) {
-          markers[feature.properties.site_id] = layer;
-          layer.bindPopup(function () { return popupContent(feature.properties); });
-          layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
-        }
+    function loadSites() {
+      statusDiv.textContent = "Loading sites…";
+      statusDiv.classList.remove("error");
+      fetchJson(withParams(options.endpoints.sites, { as_of: view.asOf })).then(function (fc) {
+        cluster.clearLayers();
+        markers = {};
+        var layer = L.geoJSON(fc, {
+          pointToLayer: function (feature, latlng) {
+            return L.circleMarker(latlng, { radius: 6, color: "#222", weight: 1,
+              fillColor: siteColour(feature.properties, view, options), fillOpacity: 0.9 });
+          },
+          onEachFeature: function (feature, layer) {
+            markers[feature.properties.site_id] = layer;
+            layer.bindPopup(function () { return popupContent(feature.properties); });
+            layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
+          }
+        });
+        cluster.addLayer(layer);
+        search.markers = markers;
+        statusDiv.textContent = fc.numberReturned + " mapped sites";
+        statusDiv.setAttribute("data-sites", String(fc.numberReturned));
+        statusDiv.setAttribute("data-as-of", view.asOf);
+      }).catch(function (err) {
+        statusDiv.textContent = "Sites failed to load: " + err.message;
+        statusDiv.classList.add("error");
       });
-      cluster.addLayer(layer);
-      statusDiv.textContent = fc.numberReturned + " mapped sites";
-      statusDiv.setAttribute("data-sites", String(fc.numberReturned));
-    }).catch(function (err) {
-      statusDiv.textContent = "Sites failed to load: " + err.message;
-      statusDiv.classList.add("error");
-    });
+    }
+
+    function recolour() {
+      cluster.eachLayer(function (layer) {
+        layer.setStyle({ fillColor: siteColour(layer.feature.properties, view, options) });
+      });
+      cluster.refreshClusters();
+      var colours = view.mode === "partner" ?
+        Object.assign({}, options.partnerColours, { "no licence known": options.noLicenceColour }) : options.colours;
+      delete colours.unknown;
+      fillLegend(legendControl.getContainer(), view.mode === "partner" ? "Controlling partner" : "Commodity group",
+        colours);
+      choropleth.setStyle(choropleth.options.style);
+    }
+
+    var search = { markers: markers };
+    loadCountries();
+    loadSites();
     cluster.addTo(map);
 
     var bases = {};
     if (tiles) { bases["OpenStreetMap"] = tiles; }
-    L.control.layers(bases, { "Country outlines": outlines, "Deposit sites": cluster }, { collapsed: false }).addTo(map);
-    legend(options.colours).addTo(map);
-    searchBox(map, options, markers).addTo(map);
+    L.control.layers(bases, { "Country outlines": outlines, "Deposit sites": cluster,
+      "Partner share by country": choropleth }, { collapsed: false }).addTo(map);
+    viewControl(options, function (next) {
+      var reload = next.asOf !== view.asOf;
+      view = next;
+      if (reload) { loadSites(); loadCountries(); } else { recolour(); }
+      if (reload) { setTimeout(recolour, 0); }
+    }).addTo(map);
+    legendControl.addTo(map);
+    searchBox(map, options, search).addTo(map);
   }
 
   window.AtlasMap = { init: init, popupContent: popupContent };
