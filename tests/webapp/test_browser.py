@@ -216,3 +216,36 @@ def test_map_page_without_tiles_shows_sites(browser: Browser, tileless_server: s
         expect(run.page.locator(".marker-cluster").first).to_be_visible()
         expect(run.page.locator(".atlas-search input")).to_be_visible()
         assert run.page.evaluate(OUTLINES_JS)["fillOpacities"] == [1]
+
+
+#: The fill colour of the marker of a site, by site id.
+MARKER_FILL_JS = """(siteId) => {
+  let fill = null;
+  window.AtlasMap.current.cluster.eachLayer((layer) => {
+    if (layer.feature && layer.feature.properties.site_id === siteId && layer.options.fillColor) {
+      fill = layer.options.fillColor;
+    }
+  });
+  return fill;
+}"""
+
+
+def test_colouring_by_controlling_partner_on_a_date(map_page: PageRun) -> None:
+    page = map_page.page
+    status = page.locator(".atlas-status")
+    expect(status).to_have_attribute("data-sites", re.compile(r"^\d{4,}$"), timeout=LOAD_TIMEOUT_MS)
+    page.locator(".atlas-view select").first.select_option("partner")
+    expect(page.locator(".atlas-legend")).to_contain_text("Controlling partner")
+    page.locator(".atlas-view input[type=date]").fill("2025-12-01")
+    page.locator(".atlas-view input[type=date]").dispatch_event("change")
+    expect(status).to_have_attribute("data-as-of", "2025-12-01", timeout=LOAD_TIMEOUT_MS)
+    expect(status).to_have_attribute("data-sites", re.compile(r"^\d{4,}$"), timeout=LOAD_TIMEOUT_MS)
+    # Northern Katpar was US-controlled on that day (Cove Kaz Capital Group 70 %).
+    page.wait_for_function(f"({MARKER_FILL_JS})('national:kz-northern-katpar') === '#0072B2'",
+                           timeout=LOAD_TIMEOUT_MS)
+    page.locator(".atlas-view input[type=date]").fill("2025-01-01")
+    page.locator(".atlas-view input[type=date]").dispatch_event("change")
+    # ... and the Kazakh state's (Tau-Ken Samruk) on 1 January 2025.
+    page.wait_for_function(f"({MARKER_FILL_JS})('national:kz-northern-katpar') === '#A0522D'",
+                           timeout=LOAD_TIMEOUT_MS)
+    assert map_page.page_errors == []

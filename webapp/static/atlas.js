@@ -272,6 +272,8 @@
     }
 
     var search = { markers: markers };
+    // A handle on the live map for scripts and tests: the clustered sites and the current view.
+    window.AtlasMap.current = { map: map, cluster: cluster, view: function () { return view; } };
     loadCountries();
     loadSites();
     cluster.addTo(map);
