@@ -51,9 +51,10 @@ def site(site_id: str):
     as_of = as_of_from_request()
     ownership = site_ownership(row.to_dict(), state.licences_of(row["site_id"]), state.graph, as_of)
     names = {cid: entity["name"] for cid, entity in state.graph.companies.items()}
-    return render_template("site.html", site=row, records=records, fields=RECORD_FIELDS,
-                           colour=GROUP_COLOURS.get(row["primary_group"], "#999"), own=ownership, names=names,
-                           colours=PARTNER_COLOURS)
+    # Dicts, not Series: in Jinja `site.name` would be the Series' index label, not the site's name.
+    return render_template("site.html", site=row.to_dict(), records=[r.to_dict() for r in records],
+                           fields=RECORD_FIELDS, colour=GROUP_COLOURS.get(row["primary_group"], "#999"),
+                           own=ownership, names=names, colours=PARTNER_COLOURS)
 
 
 @bp.get("/companies/<company_id>")
