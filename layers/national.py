@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-import zipfile
 from pathlib import Path
-
-import pandas as pd
 
 from layers.commodities import commodity_groups, normalise_commodities
 from layers.countries import normalise_country
-from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
 from layers.records import ATLAS_COUNTRIES, LoadResult, check_coordinates, make_quarantine, make_records
 from layers.records import point_or_none as _point
+from layers.tables import TableSpec, read_table
 
 #: Template columns: required ones first. docs/NATIONAL_TEMPLATE.md documents each.
 REQUIRED_COLUMNS = ("name", "country", "lon", "lat")
@@ -22,6 +19,8 @@ OPTIONAL_COLUMNS = (
     "deposit_id", "name_ru", "aliases", "location_precision", "precision_km", "commodities",
     "deposit_kind", "status", "linked_records", "notes", "source", "confidence",
 )
+
+NATIONAL_TEMPLATE = TableSpec("national template", REQUIRED_COLUMNS, OPTIONAL_COLUMNS, doc="docs/NATIONAL_TEMPLATE.md")
 
 #: Precision assumed when a located row gives none.
 DEFAULT_NATIONAL_PRECISION_KM = 10.0
@@ -54,7 +53,7 @@ def load_national_deposits(paths: list[Path], source: Source) -> LoadResult:
     rows: list[dict] = []
     refused: list[dict] = []
     for path in paths:
-        table = _read_table(path, source)
+        table = read_table(path, source, NATIONAL_TEMPLATE)
         dataset = "national" if path.name == "deposits.csv" else f"national-{_slug(path.stem)}"
         for number, row in enumerate(table.to_dict("records"), start=2):  # row 1 is the header
             row = {k: _clean(v) for k, v in row.items()}
@@ -71,29 +70,6 @@ def load_national_deposits(paths: list[Path], source: Source) -> LoadResult:
                 continue
             rows.append(_record(row, record_id, dataset, country, lon, lat, source))
     return LoadResult(make_records(rows, source.id), make_quarantine(refused, source.id))
-
-
-def _read_table(path: Path, source: Source) -> pd.DataFrame:
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            table = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, UnicodeDecodeError, zipfile.BadZipFile, KeyError) as exc:
-        raise SourceFormatError(f"{path}: cannot read the national template table: {exc}") from exc
-    rename = {column: target for target, column in source.columns.items()}
-    unknown = [c for c in rename if c not in table.columns]
-    if unknown:
-        raise ColumnMappingError(f"{path}: [source.columns] names columns not in the file: {unknown}")
-    table = table.rename(columns=rename)
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
-    if missing:
-        raise ColumnMappingError(
-            f"{path}: missing template columns {missing}; the file has {list(table.columns)}; "
-            "see docs/NATIONAL_TEMPLATE.md or map them in data/sources.toml [source.columns]"
-        )
-    return table
 
 
 def _clean(value: object) -> str:

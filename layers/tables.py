@@ -54,6 +54,7 @@ class TableSpec:
     name: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
+    doc: str = "docs/LICENCE_IMPORT.md"  # where the template is documented
 
 
 @dataclass(frozen=True)
@@ -191,12 +192,13 @@ def read_rows(paths: list[Path], source: Source, spec: TableSpec) -> Iterator[Ro
         If a required template column is missing, or ``[source.columns]`` names a column not in the file.
     """
     for path in paths:
-        table = _read_table(path, source, spec)
+        table = read_table(path, source, spec)
         for number, record in enumerate(table.to_dict("records"), start=2):
             yield Row(path, number, {str(k): _clean(v) for k, v in record.items()})
 
 
-def _read_table(path: Path, source: Source, spec: TableSpec) -> pd.DataFrame:
+def read_table(path: Path, source: Source, spec: TableSpec) -> pd.DataFrame:
+    """Read one CSV (UTF-8) or XLSX table on ``spec``'s template, headers mapped and checked; cells as text."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             table = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
@@ -214,7 +216,7 @@ def _read_table(path: Path, source: Source, spec: TableSpec) -> pd.DataFrame:
     if missing:
         raise ColumnMappingError(
             f"{path}: missing required {spec.name} columns {missing}; the file has {list(table.columns)}; "
-            "see docs/LICENCE_IMPORT.md or map them in data/sources.toml [source.columns]"
+            f"see {spec.doc} or map them in data/sources.toml [source.columns]"
         )
     return table
 

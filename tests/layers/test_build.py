@@ -82,7 +82,8 @@ def test_a_loader_error_fails_the_build_and_leaves_the_previous_store(settings):
     build_store(sources, store)
     before = store.store_path.read_bytes()
     (sources.raw_dir / "national" / "registry.csv").write_text("title,country\nx,KG\n", encoding="utf-8")
-    with pytest.raises(ColumnMappingError, match=r"registry.csv: missing template columns \['name', 'lon', 'lat'\]"):
+    expected = r"registry.csv: missing required national template columns \['name', 'lon', 'lat'\]"
+    with pytest.raises(ColumnMappingError, match=expected):
         build_store(sources, store)
     assert store.store_path.read_bytes() == before
     assert sorted(p.name for p in store.store_path.parent.iterdir()) == ["atlas.gpkg"]

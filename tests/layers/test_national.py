@@ -184,7 +184,8 @@ def test_a_missing_required_column_names_the_columns(tmp_path: Path) -> None:
     with pytest.raises(ColumnMappingError) as exc_info:
         load_national_deposits([path], _source())
     assert str(exc_info.value) == (
-        f"{path}: missing template columns ['country', 'lon']; the file has ['name', 'longitude', 'lat']; "
+        f"{path}: missing required national template columns ['country', 'lon']; "
+        "the file has ['name', 'longitude', 'lat']; "
         "see docs/NATIONAL_TEMPLATE.md or map them in data/sources.toml [source.columns]"
     )
 
