@@ -284,9 +284,82 @@ FACILITIES = LayerSchema(
     ),
 )
 
+RAILWAYS = LayerSchema(
+    name="railways",
+    geometry_type="LineString",
+    doc="Railway lines in use from every rail source (Natural Earth 10m, OSM extracts), one row per line part.",
+    columns=(
+        Column("rail_id", "str", "`<source>:<feature id>[:<part>]`, unique"),
+        Column("source", "str", "manifest source id"),
+        Column("kind", "str", "rail, narrow_gauge, light_rail (OSM railway=* / fclass; `rail` for Natural Earth)"),
+        Column("name", "str", "line name where the source gives one"),
+    ),
+)
+
+STATIONS = LayerSchema(
+    name="stations",
+    geometry_type="Point",
+    doc="Railway stations and halts (OSM).",
+    columns=(
+        Column("station_id", "str", "`osm:<id>`"),
+        Column("name", "str", "name (Latin where OSM gives it)"),
+        Column("name_local", "str", "local-script name"),
+        Column("kind", "str", "station, halt, ..."),
+    ),
+)
+
+GATEWAYS = LayerSchema(
+    name="gateways",
+    geometry_type="Point",
+    doc="Border crossings, sea ports and rail junctions an export leaves through (data/curated/nodes.csv).",
+    columns=(
+        Column("node_id", "str", "unique id"),
+        Column("name", "str", "English name"),
+        Column("name_ru", "str", "Russian name"),
+        Column("kind", "str", "border_crossing, sea_port, rail_junction"),
+        Column("country", "str", "ISO alpha-2 of the country the point lies in"),
+        Column("location_precision", "str", "how the point was placed"),
+        Column("notes", "str", "curator's notes"),
+        Column("source", "str", "sources"),
+    ),
+)
+
+#: Corridor statuses, from built to planned.
+CORRIDOR_STATUSES = ("existing", "under_construction", "planned")
+
+CORRIDORS = LayerSchema(
+    name="corridors",
+    geometry_type=None,
+    doc="Named transport corridors (data/curated/corridors.csv); their routed lines are an analysis result.",
+    columns=(
+        Column("corridor_id", "str", "unique id"),
+        Column("name", "str", "English name"),
+        Column("name_ru", "str", "Russian name"),
+        Column("status", "str", "one of CORRIDOR_STATUSES"),
+        Column("opened_or_planned", "str", "when it opened or is planned"),
+        Column("orientation", "str", "where the route leads"),
+        Column("notes", "str", "curator's notes"),
+        Column("source", "str", "sources"),
+    ),
+)
+
+CORRIDOR_WAYPOINTS = LayerSchema(
+    name="corridor_waypoints",
+    geometry_type="Point",
+    doc="Ordered stations, ports and crossings of each corridor (data/curated/corridor_waypoints.csv).",
+    columns=(
+        Column("corridor_id", "str", "corridor"),
+        Column("seq", "int", "order along the corridor, from 1"),
+        Column("node_or_place", "str", "name of the waypoint"),
+        Column("mode_to_next", "str", "`rail` or `sea` for the leg to the next waypoint; empty on the last"),
+        Column("notes", "str", "curator's notes"),
+    ),
+)
+
 SCHEMAS: dict[str, LayerSchema] = {
     s.name: s for s in (SOURCE_RECORDS, QUARANTINE, SITES, COUNTRIES, COMPANIES, OWNERSHIP, LICENCES,
-                        LICENCE_SITES, AGREEMENTS, COUNTRY_PROFILES, FACILITIES)
+                        LICENCE_SITES, AGREEMENTS, COUNTRY_PROFILES, FACILITIES, RAILWAYS, STATIONS, GATEWAYS,
+                        CORRIDORS, CORRIDOR_WAYPOINTS)
 }
 
 
