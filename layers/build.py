@@ -17,12 +17,15 @@ from layers.checks import check_countries
 from layers.errors import AtlasError, BuildError
 from layers.linkage import link_sites
 from layers.manifest import Source, load_manifest
+from layers.railways import RailwayLoad
+from layers.rasters import RasterInfo
 from layers.records import LoadResult
 from layers.registry import LOADERS, get_loader
 from layers.relations import RELATION_LAYERS, RelationsReport, build_relations
 from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
 from layers.settings import SourceSettings, StoreSettings
 from layers.store import write_store
+from layers.transport import RASTERS, TRANSPORT_LAYERS, TransportReport, build_transport
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,9 @@ class BuildReport:
     quarantined: int = 0
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     relations: RelationsReport = field(default_factory=RelationsReport)
-    seconds: float = 0.0
+    transport: TransportReport = field(default_factory=TransportReport)
+    seconds: float = 0.0  # loading, checking and linking
+    write_seconds: float = 0.0  # writing the store
 
     def lines(self) -> list[str]:
         """Return the report as lines of text for a terminal."""
@@ -50,10 +55,11 @@ class BuildReport:
         out += [f"note: {note}" for note in self.notes]
         out += [f"quarantined {n}: {reason}" for reason, n in sorted(self.quarantine_by_reason.items())]
         out += self._relation_lines()
+        out += self.transport.lines()
         out.append(
             f"records in: {self.records_in}; sites out: {self.sites_out} ({self.mapped_sites} mapped); "
             f"multi-source sites: {self.multi_source_sites}; quarantined rows: {self.quarantined}; "
-            f"{self.seconds:.1f} s"
+            f"{self.seconds:.1f} s (+ {self.write_seconds:.1f} s writing the store)"
         )
         return out
 
@@ -92,14 +98,16 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     BuildError
         If no deposit source is present, or two sources give the same record id.
     SourceFormatError
-        If the relation tables refer to a company that is not in companies, or two sources give one id.
+        If the relation tables refer to a company that is not in companies, a corridor waypoint names a corridor
+        that is not in corridors, or two sources give one id.
     AtlasError
         Any loader's error (naming file and row); the previous store is left untouched.
     """
     started = time.perf_counter()
     report = BuildReport()
     manifest = load_manifest(sources.manifest_path, set(LOADERS))
-    results, countries, tables = _load_all(manifest, sources, report)
+    loaded = _load_all(manifest, sources, report)
+    results, countries = loaded.results, loaded.countries
     if not results:
         raise BuildError("no deposit source is present; " + "; ".join(f"{k}: {v}" for k, v in report.skipped.items()))
     records = pd.concat([r.records for r in results], ignore_index=True)
@@ -125,40 +133,61 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     report.sites_out, report.mapped_sites = linkage.sites_out, linkage.mapped_sites
     report.multi_source_sites, report.quarantined = linkage.multi_source_sites, len(quarantine_table)
     report.quarantine_by_reason = _reason_counts(quarantine_table)
-    relations, report.relations = build_relations(tables, sites)
+    relations, report.relations = build_relations(loaded.tables, sites)
+    transport, report.transport = build_transport(loaded.tables, loaded.railways, loaded.rasters)
     report.seconds = time.perf_counter() - started
     layers = {"sites": sites, "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
-              "quarantine": quarantine_table, "countries": countries, **relations}
+              "quarantine": quarantine_table, "countries": countries, **relations, **transport}
     write_store(store.store_path, layers, _sources_table(manifest, report), _build_info(report))
+    report.write_seconds = time.perf_counter() - started - report.seconds
     return report
 
 
-def _load_all(manifest: list[Source], settings: SourceSettings, report: BuildReport
-              ) -> tuple[list[LoadResult], gpd.GeoDataFrame | None, dict[str, list[pd.DataFrame]]]:
-    results: list[LoadResult] = []
-    countries = None
-    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in RELATION_LAYERS}
+@dataclass
+class _Loaded:
+    """What the loaders of the present sources gave, by kind."""
+
+    results: list[LoadResult] = field(default_factory=list)
+    countries: gpd.GeoDataFrame | None = None
+    tables: dict[str, list[pd.DataFrame]] = field(
+        default_factory=lambda: {name: [] for name in [*RELATION_LAYERS, *TRANSPORT_LAYERS]})
+    railways: dict[str, RailwayLoad] = field(default_factory=dict)  # source id → lines, in manifest order
+    rasters: dict[str, RasterInfo] = field(default_factory=dict)
+
+
+def _load_all(manifest: list[Source], settings: SourceSettings, report: BuildReport) -> _Loaded:
+    loaded = _Loaded()
     for source in manifest:
         paths = source.resolve(settings)
         if not paths:
             expected = ", ".join(str(p) for p in source.expected(settings))
             report.skipped[source.id] = f"no file at {expected}"
             continue
-        loader = get_loader(source.loader)
-        if loader.layer == "countries":
-            countries = loader.function(paths)
-            report.used[source.id] = len(countries)
-            continue
-        if loader.layer in RELATION_LAYERS:
-            table = loader.function(paths, source)
-            tables[loader.layer].append(table)
-            report.used[source.id] = len(table)
-            continue
+        _load_source(source, paths, loaded, report)
+    return loaded
+
+
+def _load_source(source: Source, paths: list[Path], loaded: _Loaded, report: BuildReport) -> None:
+    loader = get_loader(source.loader)
+    if loader.layer == "countries":
+        loaded.countries = loader.function(paths)
+        report.used[source.id] = len(loaded.countries)
+    elif loader.layer == "railways":
+        rail = loader.function(paths, source)
+        loaded.railways[source.id] = rail
+        report.used[source.id] = rail.features_read
+        report.notes += [f"{source.id}: {note}" for note in rail.notes]
+    elif loader.layer == RASTERS:
+        loaded.rasters[source.id] = loader.function(paths, source)
+    elif loader.layer in loaded.tables:
+        table = loader.function(paths, source)
+        loaded.tables[loader.layer].append(table)
+        report.used[source.id] = len(table)
+    else:
         result = loader.function(paths, source)
-        results.append(result)
+        loaded.results.append(result)
         report.used[source.id] = len(result.records) + len(result.quarantine)
         report.notes += [f"{source.id}: {note}" for note in result.notes]
-    return results, countries, tables
 
 
 def _reason_counts(quarantine: pd.DataFrame) -> dict[str, int]:
@@ -171,10 +200,16 @@ def _sources_table(manifest: list[Source], report: BuildReport) -> pd.DataFrame:
     return pd.DataFrame([
         {"id": s.id, "title": s.title, "publisher": s.publisher, "licence": s.licence,
          "attribution": s.attribution, "url": s.url, "loader": s.loader,
-         "status": "used" if s.id in report.used else "skipped",
+         "status": _status(s.id, report),
          "rows": report.used.get(s.id, 0), "skipped_because": report.skipped.get(s.id, "")}
         for s in manifest
     ])
+
+
+def _status(source_id: str, report: BuildReport) -> str:
+    if source_id in report.transport.rasters:
+        return "present"  # found for the analyses; rasters are not read into the store
+    return "used" if source_id in report.used else "skipped"
 
 
 def _build_info(report: BuildReport) -> dict:
@@ -188,6 +223,7 @@ def _build_info(report: BuildReport) -> dict:
         "licences_unjoined": rel.licences_unjoined, "licences_ambiguous": rel.licences_ambiguous,
         "licence_names_not_joined": rel.licence_names_unmatched, "holder_text_problems": rel.holder_problems,
         "companies_added_from_holder_text": rel.companies_added,
+        **report.transport.info(),
         "seconds": round(report.seconds, 2),
     }
 

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 
 from layers.agreements import load_agreements
 from layers.companies import load_companies
+from layers.corridors import load_corridor_waypoints, load_corridors
 from layers.countries import load_countries
 from layers.country_profiles import load_country_profiles
 from layers.errors import LayerNotFound
 from layers.facilities import load_facilities
+from layers.gateways import load_gateways
 from layers.licence_areas import load_licence_areas
 from layers.licences import load_licences
 from layers.minmod import load_minmod_sites
 from layers.national import load_national_deposits
 from layers.ownership import load_ownership
+from layers.railways import load_railways
+from layers.rasters import load_raster
+from layers.stations import load_stations
 from layers.usgs_tienshan import load_usgs_tienshan
 
 
@@ -24,7 +29,8 @@ class Loader:
     """A registered loader."""
 
     name: str
-    layer: str  # "source_records" (returns LoadResult), "countries" or a relation layer (returns its frame)
+    layer: str  # "source_records" (LoadResult), "countries", a relation or transport layer (its frame),
+    #             "railways" (RailwayLoad) or "rasters" (RasterInfo)
     function: Callable
 
 
@@ -44,7 +50,9 @@ def register_loader(name: str, layer: str, function: Callable) -> None:
         ``(paths, source) -> LoadResult`` for source records; ``(paths) -> GeoDataFrame`` for countries;
         ``(paths, source) -> DataFrame`` (validated in the layer's schema) for the relation layers
         (``layers.relations.RELATION_LAYERS``: companies, ownership, licences, agreements, country_profiles,
-        facilities).
+        facilities) and the transport tables (``layers.transport.TRANSPORT_LAYERS``: stations, gateways, corridors,
+        corridor_waypoints); ``(paths, source) -> RailwayLoad`` for ``railways``; ``(paths, source) -> RasterInfo``
+        for ``rasters`` (the DEMs, found but not copied into the store).
 
     Raises
     ------
@@ -75,3 +83,9 @@ register_loader("licence_areas", "licences", load_licence_areas)
 register_loader("agreements_table", "agreements", load_agreements)
 register_loader("country_profiles_table", "country_profiles", load_country_profiles)
 register_loader("facilities_table", "facilities", load_facilities)
+register_loader("railways", "railways", load_railways)
+register_loader("stations", "stations", load_stations)
+register_loader("gateways_table", "gateways", load_gateways)
+register_loader("corridors_table", "corridors", load_corridors)
+register_loader("corridor_waypoints_table", "corridor_waypoints", load_corridor_waypoints)
+register_loader("raster", "rasters", load_raster)

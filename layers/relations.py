@@ -76,11 +76,12 @@ def build_relations(tables: dict[str, list[pd.DataFrame]],
     CRSMismatchError
         If licences and sites do not share a CRS.
     """
-    layers = {name: _combine(tables.get(name, []), schema, key) for name, (schema, key) in RELATION_LAYERS.items()}
+    layers = {name: combine_layer(tables.get(name, []), schema, key)
+              for name, (schema, key) in RELATION_LAYERS.items()}
     holders = resolve_holders(layers["licences"], layers["companies"])
     layers["licences"] = holders.licences
-    layers["companies"] = _combine([layers["companies"], holders.companies], COMPANIES, "company_id")
-    layers["ownership"] = _combine([layers["ownership"], holders.ownership], OWNERSHIP, "edge_id")
+    layers["companies"] = combine_layer([layers["companies"], holders.companies], COMPANIES, "company_id")
+    layers["ownership"] = combine_layer([layers["ownership"], holders.ownership], OWNERSHIP, "edge_id")
     check_references(layers["companies"], layers["ownership"], layers["licences"], layers["facilities"])
     join = match_licences_to_sites(layers["licences"], sites)
     layers["licence_sites"] = join.links
@@ -93,15 +94,40 @@ def build_relations(tables: dict[str, list[pd.DataFrame]],
     return layers, report
 
 
-def _combine(frames: list[pd.DataFrame], schema: LayerSchema, key: str) -> pd.DataFrame:
+def combine_layer(frames: list[pd.DataFrame], schema: LayerSchema, key: str | tuple[str, ...]) -> pd.DataFrame:
+    """Concatenate the frames several sources gave for one layer, checking that no two give the same id.
+
+    Parameters
+    ----------
+    frames : list of DataFrame or GeoDataFrame
+        Validated frames of ``schema`` (spatial ones in EPSG:4326); empty ones are ignored.
+    schema : LayerSchema
+        The layer's contract.
+    key : str or tuple of str
+        The column (or columns) that identify a row.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        The rows of every frame in order, validated; ``schema.empty()`` when there are none.
+
+    Raises
+    ------
+    SourceFormatError
+        If a key value is given more than once.
+    """
     present = [f for f in frames if len(f)]
     if not present:
         return schema.empty()
     combined = pd.concat(present, ignore_index=True) if len(present) > 1 else present[0].reset_index(drop=True)
     if schema.geometry_type is not None:
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=STORE_CRS)
-    duplicated = combined[key][combined[key].duplicated()].unique().tolist()
-    if duplicated:
-        raise SourceFormatError(f"{schema.name}: {key} values given by more than one source: {duplicated[:10]}")
+    columns = [key] if isinstance(key, str) else list(key)
+    repeated = combined.duplicated(subset=columns)
+    if repeated.any():
+        duplicated = [row[0] if len(row) == 1 else row for row in combined.loc[repeated, columns]
+                      .drop_duplicates().itertuples(index=False, name=None)][:10]
+        label = key if isinstance(key, str) else "(" + ", ".join(key) + ")"
+        raise SourceFormatError(f"{schema.name}: {label} values given by more than one source: {duplicated}")
     validate(combined, schema, what=f"{schema.name} from every source")
     return combined

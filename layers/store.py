@@ -17,15 +17,20 @@ from layers.errors import StoreError
 from layers.schema import (
     AGREEMENTS,
     COMPANIES,
+    CORRIDOR_WAYPOINTS,
+    CORRIDORS,
     COUNTRIES,
     COUNTRY_PROFILES,
     FACILITIES,
+    GATEWAYS,
     LICENCE_SITES,
     LICENCES,
     OWNERSHIP,
     QUARANTINE,
+    RAILWAYS,
     SITES,
     SOURCE_RECORDS,
+    STATIONS,
     LayerSchema,
     validate,
 )
@@ -33,7 +38,7 @@ from layers.schema import (
 log = logging.getLogger(__name__)
 
 #: Bumped when a layer's columns change, so an app never reads a store of another layout.
-STORE_FORMAT = "4"
+STORE_FORMAT = "5"
 
 #: Layers every store holds, with their contracts. ``build_info`` and ``sources`` are key tables.
 STORE_LAYERS: dict[str, LayerSchema] = {
@@ -48,12 +53,17 @@ STORE_LAYERS: dict[str, LayerSchema] = {
     "agreements": AGREEMENTS,
     "country_profiles": COUNTRY_PROFILES,
     "facilities": FACILITIES,
+    "railways": RAILWAYS,
+    "stations": STATIONS,
+    "gateways": GATEWAYS,
+    "corridors": CORRIDORS,
+    "corridor_waypoints": CORRIDOR_WAYPOINTS,
 }
 
-#: Layers :func:`write_store` writes empty, with their schema, when it is not given them: the relation tables,
-#: whose curated sources a build may lack (the build report then names the source as skipped).
+#: Layers :func:`write_store` writes empty, with their schema, when it is not given them: the relation and
+#: transport layers, whose sources a build may lack (the build report then names the source as skipped).
 OPTIONAL_LAYERS = ("companies", "ownership", "licences", "licence_sites", "agreements", "country_profiles",
-                   "facilities")
+                   "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints")
 
 
 @dataclass
@@ -73,10 +83,33 @@ class Store:
     agreements: pd.DataFrame = field(default_factory=AGREEMENTS.empty)
     country_profiles: pd.DataFrame = field(default_factory=COUNTRY_PROFILES.empty)
     facilities: gpd.GeoDataFrame = field(default_factory=FACILITIES.empty)
+    railways: gpd.GeoDataFrame = field(default_factory=RAILWAYS.empty)
+    stations: gpd.GeoDataFrame = field(default_factory=STATIONS.empty)
+    gateways: gpd.GeoDataFrame = field(default_factory=GATEWAYS.empty)
+    corridors: pd.DataFrame = field(default_factory=CORRIDORS.empty)
+    corridor_waypoints: gpd.GeoDataFrame = field(default_factory=CORRIDOR_WAYPOINTS.empty)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Return a layer by its store name."""
         return getattr(self, name)
+
+    def raster_path(self, source_id: str) -> Path:
+        """Return the absolute path of a raster source (a DEM) the build found, from ``build_info["rasters"]``.
+
+        Raises
+        ------
+        StoreError
+            If the build did not find that raster (its source was skipped or is not in the manifest), or the
+            file has gone since the build.
+        """
+        rasters = self.build_info.get("rasters", {})
+        if source_id not in rasters:
+            raise StoreError(f"raster {source_id!r} was not present when the store was built; present: "
+                             f"{sorted(rasters)}")
+        path = Path(rasters[source_id])
+        if not path.is_file():
+            raise StoreError(f"raster {source_id!r} was at {path} when the store was built but is gone: rebuild")
+        return path
 
 
 def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], sources: pd.DataFrame,

@@ -152,6 +152,15 @@ def test_the_project_manifest_loads_with_the_registered_loaders() -> None:
         ("curated_facilities", "data", ("curated/facilities.csv",), "facilities_table"),
         ("licence_areas", "raw", ("licences/*.geojson", "licences/*.gpkg", "licences/*.shp", "licences/*.zip"),
          "licence_areas"),
+        ("railways_ne10m", "raw", ("geo/railways_ne10m.geojson",), "railways"),
+        ("railways_osm_tkm_afg_aze", "raw", ("geo/railways_osm_tkm_afg_aze_bbox.geojson",), "railways"),
+        ("railways_osm_uzbekistan", "raw", ("geo/railways_osm_uzbekistan.geojson",), "railways"),
+        ("stations_osm", "raw", ("geo/railway_stations_osm.geojson",), "stations"),
+        ("gateways", "data", ("curated/nodes.csv",), "gateways_table"),
+        ("corridors", "data", ("curated/corridors.csv",), "corridors_table"),
+        ("corridor_waypoints", "data", ("curated/corridor_waypoints.csv",), "corridor_waypoints_table"),
+        ("dem_globe_30s", "raw", ("geo/dem_globe_30s_40-90E_25-50N.tif",), "raster"),
+        ("dem_pvlib_5min", "raw", ("geo/dem_pvlib_5min_40-95E_25-58N.tif",), "raster"),
     ]
 
 

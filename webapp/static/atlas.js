@@ -29,6 +29,16 @@
     row("Commodities", (p.commodities || []).join(", ") || "—");
     row("Sources", p.n_sources + (p.n_sources === 1 ? " record" : " records"));
     if (p.controlling_partner) { row("Controlled by", p.controlling_partner); }
+    var pm = p.location_precision_km ? " ± " + p.location_precision_km + " km" : "";
+    if (p.nearest_corridor) {
+      row("Nearest corridor", p.nearest_corridor_name + ": " + p.corridor_distance_km.toFixed(0) + " km" + pm);
+    }
+    if (p.nearest_corridor_any && p.nearest_corridor_any !== p.nearest_corridor) {
+      row("With planned lines", p.nearest_corridor_any_name + ": " + p.corridor_distance_any_km.toFixed(0) + " km");
+    }
+    if (p.nearest_gateway) {
+      row("Nearest gateway", p.nearest_gateway_name + ": " + p.gateway_distance_km.toFixed(0) + " km");
+    }
     if (p.location_precision_km !== null && p.location_precision_km !== undefined) {
       row("Precision", "± " + p.location_precision_km + " km");
     }
@@ -157,6 +167,59 @@
     });
   }
 
+  /* Corridors coloured by status, drawn dashed where schematic or at sea; gateways; distance buffers;
+   * raster overlays. Every layer loads from the API, so the page itself stays small. */
+  function transportLayers(map, options, status) {
+    var corridorLayer = L.geoJSON(null, {
+      style: function (feature) {
+        var p = feature.properties;
+        return { color: options.statusColours[p.status] || "#555", weight: p.on_track ? 4 : 3,
+          dashArray: p.on_track ? null : (p.reason === "sea" ? "2 8" : "10 8"), opacity: 0.9 };
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        layer.bindTooltip(function () {
+          return el("span", null, p.corridor_name + ": " + p.from_name + " – " + p.to_name + " (" +
+            Math.round(p.length_km) + " km" + (p.on_track ? ", along track" : ", schematic: " + p.reason) + ")");
+        });
+      }
+    });
+    var gatewayLayer = L.geoJSON(null, {
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, { radius: 7, color: "#000", weight: 2, fillColor: "#fff", fillOpacity: 1 });
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(function () {
+          return el("span", null, feature.properties.name + " (" + feature.properties.kind.replace("_", " ") + ")");
+        });
+      }
+    });
+    var bufferLayer = L.geoJSON(null, {
+      interactive: false,
+      style: function (feature) {
+        return { color: "#0072B2", weight: 1, fillColor: "#0072B2",
+          fillOpacity: { 50: 0.18, 100: 0.10, 250: 0.05 }[feature.properties.distance_km] || 0.05 };
+      }
+    });
+    fetchJson(options.endpoints.corridorSegments).then(function (fc) { corridorLayer.addData(fc); })
+      .catch(function (err) { status.textContent = "Corridors failed: " + err.message; });
+    fetchJson(options.endpoints.gateways).then(function (fc) { gatewayLayer.addData(fc); })
+      .catch(function (err) { status.textContent = "Gateways failed: " + err.message; });
+    var overlays = { "Export corridors": corridorLayer, "Gateways": gatewayLayer,
+      "Distance bands (50/100/250 km)": bufferLayer };
+    bufferLayer.once("add", function () {
+      fetchJson(options.endpoints.buffers).then(function (fc) { bufferLayer.addData(fc); })
+        .catch(function (err) { status.textContent = "Buffers failed: " + err.message; });
+    });
+    (options.rasters || []).forEach(function (raster) {
+      var overlay = L.imageOverlay(raster.png, raster.bounds, { opacity: 0.6, attribution: raster.attribution });
+      overlays[raster.title] = overlay;
+    });
+    corridorLayer.addTo(map);
+    gatewayLayer.addTo(map);
+    return overlays;
+  }
+
   function siteColour(p, view, options) {
     if (view.mode === "partner") {
       return options.partnerColours[p.controlling_partner] || options.noLicenceColour;
@@ -280,8 +343,11 @@
 
     var bases = {};
     if (tiles) { bases["OpenStreetMap"] = tiles; }
-    L.control.layers(bases, { "Country outlines": outlines, "Deposit sites": cluster,
-      "Partner share by country": choropleth }, { collapsed: false }).addTo(map);
+    var overlays = { "Country outlines": outlines, "Deposit sites": cluster, "Partner share by country": choropleth };
+    if (options.endpoints.corridorSegments) {
+      Object.assign(overlays, transportLayers(map, options, statusDiv));
+    }
+    L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
     viewControl(options, function (next) {
       var reload = next.asOf !== view.asOf;
       view = next;
