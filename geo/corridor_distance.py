@@ -10,16 +10,16 @@ longitude/latitude and measures the *geodesic* distance to it with ``pyproj.Geod
 The reported distance is therefore exactly the ellipsoidal distance from the point to the reported
 nearest point, and never less than the true geodesic distance to the line.
 
-Why chords and not :data:`layers.schema.METRIC_CRS`: on the surface, chord length orders points almost
-exactly as geodesic distance does (the two differ by the cube of the distance over the squared radius of
-curvature, which varies by 0.3 % with direction: some 1e-5 of 1,000 km). The equal-area plane distorts
-distances by up to 2-3 % with direction 2,000-3,000 km from its centre (65E 43N), so a planar search picks
-the geodesically farther of two nearly equidistant lines often enough to miss by 1-2 % (measured: 0.3 % of
-random points over 40-95E, 25-58N were off by more than 0.5 % and 1 km). Geodesic densification makes a
-long straight leg (a schematic sea or planned leg) the geodesic that ``Geod.geometry_length`` measures; a
-2 km chord sags 8 cm below the surface. So the nearest line is the geodesic one except within centimetres
-of a tie, and the nearest point is within millimetres of the geodesic foot.
-``tests/geo/test_corridor_distance.py`` measures both against a brute-force geodesic search.
+Why chords and not :data:`layers.schema.METRIC_CRS`: chord length and geodesic distance differ by about
+s**3 / (24 R**2) (0.1 % at 1,000 km), and that difference changes by under 1 % with direction, so the
+chord-nearest line can be the geodesically farther one only when the two are within ~1e-5 of each other
+(under 10 m at 1,000 km, 0.2 m at 300 km). The equal-area plane distorts distances by 2-3 % with direction
+2,000-3,000 km from its centre (65E 43N): a planar search (measured with an STRtree over 2 km segments)
+reported 0.3 % of random points over 40-95E, 25-58N more than 0.5 % and 1 km too far, up to 1.6 % (20 km),
+and takes 7-10 s per million points here. Densifying along geodesics makes a long straight leg (a schematic
+sea or planned leg) the geodesic that ``Geod.geometry_length`` measures; a 2 km chord sags 8 cm below the
+surface, so the nearest point is within millimetres of the geodesic foot.
+``tests/geo/test_corridor_distance.py`` measures this against a brute-force geodesic search.
 
 The search: a segment at chord distance ``d`` from a point has an end point within
 ``sqrt(d**2 + (L/2)**2)`` of it (``L`` the longest segment). The k-d tree gives the few nearest end points;
@@ -73,10 +73,10 @@ _CHUNK = 65_536
 class _Segments:
     """Segments of one set of lines in geocentric metres, sorted by id code, duplicates removed."""
 
-    start: np.ndarray  # (n, 3)
-    delta: np.ndarray  # (n, 3) end - start
-    length_sq: np.ndarray  # (n,) squared length; 1.0 where zero, so a zero-length segment projects to its start
-    code: np.ndarray  # (n,) id code of each segment
+    start: tuple[np.ndarray, np.ndarray, np.ndarray]  # X, Y, Z of each segment's start: 1-D arrays gather fastest
+    delta: tuple[np.ndarray, np.ndarray, np.ndarray]  # end - start
+    inverse_length_sq: np.ndarray  # 1 / squared length; 0 for a zero-length segment, which projects to its start
+    code: np.ndarray  # id code of each segment
     vertices: cKDTree  # segment end points; a point where d segments meet is ceil(d / 2) entries
     vertex_segments: np.ndarray  # (entries, 2) the segments meeting at each entry, -1 for none
     half_max_sq: float  # (longest segment / 2) ** 2
@@ -142,6 +142,8 @@ def prepare_lines(
 
     Raises
     ------
+    TypeError
+        If ``lines`` is not a GeoDataFrame.
     CRSMismatchError
         If ``lines`` is not in EPSG:4326; the message names its CRS.
     ValueError
@@ -273,6 +275,8 @@ def catchment_counts(distances_km: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_lines(lines: gpd.GeoDataFrame, id_column: str, max_segment_m: float) -> None:
+    if not isinstance(lines, gpd.GeoDataFrame):
+        raise TypeError(f"prepare_lines needs a GeoDataFrame, got {type(lines).__name__}")
     if lines.crs is None or not CRS.from_user_input(lines.crs).equals(STORE_CRS):
         raise CRSMismatchError(f"corridor lines are in {lines.crs}, prepare_lines needs {STORE_CRS}")
     if len(lines) == 0:
@@ -331,9 +335,9 @@ def _build_segments(start: np.ndarray, end: np.ndarray, code: np.ndarray) -> _Se
     length_sq = np.einsum("ij,ij->i", delta, delta)
     vertices, vertex_segments = _vertex_entries(start, end)
     return _Segments(
-        start=start,
-        delta=delta,
-        length_sq=np.where(length_sq > 0, length_sq, 1.0),
+        start=tuple(np.ascontiguousarray(c) for c in start.T),
+        delta=tuple(np.ascontiguousarray(c) for c in delta.T),
+        inverse_length_sq=np.divide(1.0, length_sq, out=np.zeros_like(length_sq), where=length_sq > 0),
         code=code,
         vertices=cKDTree(vertices, leafsize=64, balanced_tree=False, compact_nodes=False),
         vertex_segments=vertex_segments,
@@ -410,7 +414,7 @@ def _candidates(segments: _Segments, point: np.ndarray, k: int) -> tuple:
     reach, entry = segments.vertices.query(point, k=k)
     reach, entry = reach.reshape(len(point), k), entry.reshape(len(point), k)
     candidates = segments.vertex_segments[entry].reshape(len(point), 2 * k)
-    nearest_xyz, dist_sq = _project(segments, point[:, None, :], candidates)
+    along, dist_sq = _project(segments, point, candidates)
     dist_sq[candidates < 0] = np.inf
     tie_sq = (np.sqrt(dist_sq.min(axis=1)) + TIE_TOLERANCE_M) ** 2
     # Among the candidates within the tie tolerance, the lowest id wins; within it, the nearest segment.
@@ -418,24 +422,30 @@ def _candidates(segments: _Segments, point: np.ndarray, k: int) -> tuple:
     dist_sq[code != code.min(axis=1)[:, None]] = np.inf
     best = np.argmin(dist_sq, axis=1)
     rows = np.arange(len(point))
+    seg, along = candidates[rows, best], along[rows, best]
+    nearest_xyz = np.column_stack([
+        start[seg] + along * delta[seg] for start, delta in zip(segments.start, segments.delta, strict=True)
+    ])
     # Every segment within the tie reach of the point has an end point within this reach of it.
     certain = (k == segments.vertices.n) | (reach[:, -1] ** 2 > tie_sq + segments.half_max_sq)
-    return candidates[rows, best], nearest_xyz[rows, best], dist_sq[rows, best], certain
+    return seg, nearest_xyz, dist_sq[rows, best], certain
 
 
 def _project(segments: _Segments, point: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The nearest point of segment ``seg`` to ``point`` (geocentric) and its squared distance, broadcast."""
-    start, delta = segments.start[seg], segments.delta[seg]
-    t = np.clip(np.einsum("...i,...i->...", point - start, delta) / segments.length_sq[seg], 0.0, 1.0)
-    nearest_xyz = start + t[..., None] * delta
-    offset = point - nearest_xyz
-    return nearest_xyz, np.einsum("...i,...i->...", offset, offset)
+    """Where along segments ``seg`` (m, c) the points (m, 3) come nearest (0..1), and the squared distance."""
+    sx, sy, sz, dx, dy, dz = (c[seg] for c in (*segments.start, *segments.delta))
+    ox, oy, oz = point[:, 0:1] - sx, point[:, 1:2] - sy, point[:, 2:3] - sz
+    along = np.clip((ox * dx + oy * dy + oz * dz) * segments.inverse_length_sq[seg], 0.0, 1.0)
+    ox -= along * dx
+    oy -= along * dy
+    oz -= along * dz
+    return along, ox * ox + oy * oy + oz * oz
 
 
 def _spatial_order(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Positions of the located points, grouped by 1-degree cell: neighbours share k-d tree paths and cache."""
     rows = np.flatnonzero(~(np.isnan(lon) | np.isnan(lat)))
-    cell = np.floor(lat[rows] + 90.0) * 360.0 + np.floor(lon[rows] + 180.0)
+    cell = (lat[rows] + 90.0).astype(np.int32) * 361 + (lon[rows] + 180.0).astype(np.int32)
     return rows[np.argsort(cell, kind="stable")]
 
 

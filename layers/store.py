@@ -136,28 +136,9 @@ def write_store(path: Path, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], 
     missing = [name for name in STORE_LAYERS if name not in layers and name not in OPTIONAL_LAYERS]
     if missing:
         raise StoreError(f"cannot write {path}: layers {missing} are missing")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
-    except OSError as exc:
-        raise StoreError(f"cannot write the store {path}: {exc}") from exc
-    os.close(handle)
-    os.unlink(temporary)  # GDAL wants to create the file itself
     layers = {**{name: STORE_LAYERS[name].empty() for name in OPTIONAL_LAYERS}, **layers}
-    try:
-        for name, schema in STORE_LAYERS.items():
-            validate(layers[name], schema, what=f"store layer {name}")
-            _write_layer(_encode(layers[name], schema), temporary, name)
-        _write_layer(sources.astype(str), temporary, "sources")
-        info = {**build_info, "store_format": STORE_FORMAT}
-        table = pd.DataFrame({"key": list(info), "value": [json.dumps(v, ensure_ascii=False) for v in info.values()]})
-        _write_layer(table, temporary, "build_info")
-        os.replace(temporary, path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise StoreError(f"cannot write the store {path}: {exc}") from exc
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_layers(path, {name: (layers[name], schema) for name, schema in STORE_LAYERS.items()},
+                 {"sources": sources.astype(str)}, {**build_info, "store_format": STORE_FORMAT})
     log.info("wrote store %s", path)
 
 
@@ -179,21 +160,94 @@ def read_store(path: Path) -> Store:
     StoreError
         If the file is missing, unreadable, of another store format, or a layer breaks its contract.
     """
+    layers, tables, info = read_layers(path, STORE_LAYERS, ("sources",), expected_format=STORE_FORMAT)
+    return Store(sources=tables["sources"], build_info=info, **layers)
+
+
+def write_layers(path: Path, layers: dict[str, tuple[pd.DataFrame, LayerSchema]], tables: dict[str, pd.DataFrame],
+                 info: dict) -> None:
+    """Write contract-checked layers, plain tables and an info table to a GeoPackage, atomically.
+
+    Parameters
+    ----------
+    path : Path
+        Destination ``.gpkg``; written to a temporary file beside it, then moved into place.
+    layers : dict
+        Layer name -> (frame, contract); each frame is validated before anything is written.
+    tables : dict
+        Name -> plain DataFrame of text columns, written as is.
+    info : dict
+        JSON-serialisable facts, written as the key/value table ``build_info``.
+
+    Raises
+    ------
+    StoreError
+        If the file cannot be written; the previous file is untouched and no temporary file is left.
+    SchemaError
+        If a layer breaks its contract (nothing is moved into place).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
+    except OSError as exc:
+        raise StoreError(f"cannot write the store {path}: {exc}") from exc
+    os.close(handle)
+    os.unlink(temporary)  # GDAL wants to create the file itself
+    try:
+        for name, (frame, schema) in layers.items():
+            validate(frame, schema, what=f"layer {name} of {path.name}")
+            _write_layer(_encode(frame, schema), temporary, name)
+        for name, table in tables.items():
+            _write_layer(table, temporary, name)
+        table = pd.DataFrame({"key": list(info), "value": [json.dumps(v, ensure_ascii=False) for v in info.values()]})
+        _write_layer(table, temporary, "build_info")
+        os.replace(temporary, path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise StoreError(f"cannot write the store {path}: {exc}") from exc
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def read_layers(path: Path, schemas: dict[str, LayerSchema], tables: tuple[str, ...] = (), *,
+                expected_format: str) -> tuple[dict, dict, dict]:
+    """Read what :func:`write_layers` wrote, decoding each layer back to its contract.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.gpkg``.
+    schemas : dict
+        Layer name -> contract of every layer to read.
+    tables : tuple of str
+        Plain tables to read as they are.
+    expected_format : str
+        The ``store_format`` the ``build_info`` table must carry.
+
+    Returns
+    -------
+    layers, tables, info : dict, dict, dict
+
+    Raises
+    ------
+    StoreError
+        If the file is missing, unreadable, of another format, or a layer breaks its contract.
+    """
     if not path.is_file():
         raise StoreError(f"no store at {path}: run `make build` (or `make run`) first")
     try:
         info_table = pyogrio.read_dataframe(path, layer="build_info", read_geometry=False)
         info = {k: json.loads(v) for k, v in zip(info_table["key"], info_table["value"], strict=True)}
-        if info.get("store_format") != STORE_FORMAT:
-            raise StoreError(f"{path} has store format {info.get('store_format')!r}, expected {STORE_FORMAT}: "
+        if info.get("store_format") != expected_format:
+            raise StoreError(f"{path} has store format {info.get('store_format')!r}, expected {expected_format}: "
                              "rebuild it with `make build`")
-        layers = {name: _decode(_read_layer(path, name, schema), schema) for name, schema in STORE_LAYERS.items()}
-        sources = pyogrio.read_dataframe(path, layer="sources", read_geometry=False)
+        layers = {name: _decode(_read_layer(path, name, schema), schema) for name, schema in schemas.items()}
+        plain = {name: pyogrio.read_dataframe(path, layer=name, read_geometry=False) for name in tables}
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, json.JSONDecodeError) as exc:
         raise StoreError(f"cannot read the store {path}: {exc}") from exc
-    for name, schema in STORE_LAYERS.items():
-        validate(layers[name], schema, what=f"store layer {name} in {path}")
-    return Store(sources=sources, build_info=info, **layers)
+    for name, schema in schemas.items():
+        validate(layers[name], schema, what=f"layer {name} in {path}")
+    return layers, plain, info
 
 
 def _write_layer(frame: pd.DataFrame, path: str, layer: str) -> None:
