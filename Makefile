@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1
 ATLAS_RAW_DIR ?= $(if $(wildcard data/raw/*),$(CURDIR)/data/raw,$(if $(wildcard ../shared/data),$(abspath ../shared/data),$(CURDIR)/data/raw))
 export ATLAS_RAW_DIR
 STORE := data/atlas.gpkg
+ANALYSIS := data/analysis.gpkg
 # Everything the store is built from: code of layers/, the manifest, our tables, and the raw files present.
 STORE_INPUTS := $(wildcard layers/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
@@ -24,10 +25,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 $(STORE): $(VENV)/.installed $(STORE_INPUTS)
 	$(PY) -m layers.build
 
-build: $(VENV)/.installed  ## rebuild the store now, whatever its age
-	$(PY) -m layers.build
+$(ANALYSIS): $(STORE) $(wildcard geo/*.py)
+	$(PY) -m geo.analyze
 
-run: $(STORE)  ## create the environment, build the store if its inputs are newer, serve the map
+build: $(VENV)/.installed  ## rebuild the store and the corridor analysis now, whatever their age
+	$(PY) -m layers.build
+	$(PY) -m geo.analyze
+
+run: $(ANALYSIS)  ## create the environment, build the store and analysis if their inputs are newer, serve the map
 	$(PY) -m flask --app "webapp:create_app()" run --host $(HOST) --port $(PORT)
 
 data: $(VENV)/.installed  ## fetch missing raw sources that have a direct download URL
@@ -40,6 +45,7 @@ test: $(VENV)/.installed  ## lint and run every test (the browser test needs Deb
 bench: $(VENV)/.installed
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_api.py
+	$(PY) bench/bench_corridor_distance.py
 
 clean:
-	rm -rf $(VENV) $(STORE) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(STORE) $(ANALYSIS) data/rasters .pytest_cache .ruff_cache

@@ -21,6 +21,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from flask.testing import FlaskClient  # noqa: E402
 
+from geo.analyze import AnalysisSettings, run_analysis  # noqa: E402
 from geo.sites import SiteQuery, filter_sites  # noqa: E402
 from layers.build import build_store  # noqa: E402
 from layers.settings import SourceSettings, StoreSettings  # noqa: E402
@@ -90,7 +91,12 @@ def bench_baseline(state: AtlasState, n: int) -> list[float]:
 def run(store_path: Path, n: int) -> None:
     """Create the app on ``store_path`` and print the timings of every URL and of the baseline."""
     started = time.perf_counter()
-    app = create_app(WebSettings(store=StoreSettings(store_path=store_path), map=MapSettings(tile_url="")))
+    analysis = AnalysisSettings(analysis_path=store_path.parent / "analysis.gpkg",
+                                rasters_dir=store_path.parent / "rasters")
+    if not analysis.analysis_path.is_file():
+        run_analysis(store_path, analysis)
+    app = create_app(WebSettings(store=StoreSettings(store_path=store_path), analysis=analysis,
+                                 map=MapSettings(tile_url="")))
     print(f"store: {store_path}; app created in {time.perf_counter() - started:.2f} s; {n} requests per URL")
     timings = bench_urls(app.test_client(), n)
     baseline = bench_baseline(app.extensions["atlas"], n)

@@ -26,6 +26,7 @@ from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import Route, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from geo.analyze import AnalysisSettings, run_analysis  # noqa: E402
 from layers.build import build_store  # noqa: E402
 from layers.settings import SourceSettings, StoreSettings  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -60,7 +61,12 @@ def chromium_path() -> str:
 @contextmanager
 def serve(store_path: Path) -> Iterator[str]:
     """Serve the app on ``store_path`` with no tile layer on a free local port; yield its base URL."""
-    app = create_app(WebSettings(store=StoreSettings(store_path=store_path), map=MapSettings(tile_url="")))
+    analysis = AnalysisSettings(analysis_path=store_path.parent / "analysis.gpkg",
+                                rasters_dir=store_path.parent / "rasters")
+    if not analysis.analysis_path.is_file():
+        run_analysis(store_path, analysis)
+    app = create_app(WebSettings(store=StoreSettings(store_path=store_path), analysis=analysis,
+                                 map=MapSettings(tile_url="")))
     server = make_server(LOCAL_HOST, 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="atlas-screenshot-server", daemon=True)
     thread.start()

@@ -100,6 +100,16 @@ CATCHMENTS = LayerSchema(
     ),
 )
 
+CORRIDOR_BUFFERS = LayerSchema(
+    name="corridor_buffers",
+    geometry_type="MultiPolygon",
+    doc="Bands within 50, 100 and 250 km of the land legs of existing corridors (planar, in METRIC_CRS).",
+    columns=(
+        Column("distance_km", "int", "the band's outer distance"),
+    ),
+)
+
 ANALYSIS_LAYERS: dict[str, LayerSchema] = {
-    s.name: s for s in (CORRIDOR_SEGMENTS, CORRIDOR_LINES, SITE_CORRIDORS, SITE_ACCESS, SITE_GATEWAY_RAIL, CATCHMENTS)
+    s.name: s for s in (CORRIDOR_SEGMENTS, CORRIDOR_LINES, SITE_CORRIDORS, SITE_ACCESS, SITE_GATEWAY_RAIL, CATCHMENTS,
+                        CORRIDOR_BUFFERS)
 }

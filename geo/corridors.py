@@ -50,7 +50,7 @@ class Leg:
 
 
 def route_corridors(corridors: pd.DataFrame, waypoints: gpd.GeoDataFrame,
-                    graph: RailGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+                    graph: RailGraph | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Draw every corridor leg by leg.
 
     Parameters
@@ -59,8 +59,8 @@ def route_corridors(corridors: pd.DataFrame, waypoints: gpd.GeoDataFrame,
         The corridors layer (``corridor_id``, ``name``, ``status``).
     waypoints : GeoDataFrame
         The corridor_waypoints layer (``corridor_id``, ``seq``, ``node_or_place``, ``mode_to_next``), EPSG:4326.
-    graph : RailGraph
-        The rail graph.
+    graph : RailGraph or None
+        The rail graph; None when there is no rail data (every rail leg is then schematic).
 
     Returns
     -------
@@ -89,7 +89,7 @@ def route_corridors(corridors: pd.DataFrame, waypoints: gpd.GeoDataFrame,
     return segments, corridor_lines(corridors, segments)
 
 
-def draw_leg(start: dict, end: dict, status: str, graph: RailGraph) -> Leg:
+def draw_leg(start: dict, end: dict, status: str, graph: RailGraph | None) -> Leg:
     """Draw one leg: along the graph when the rules allow, else straight with its reason.
 
     Parameters
@@ -98,8 +98,8 @@ def draw_leg(start: dict, end: dict, status: str, graph: RailGraph) -> Leg:
         Waypoint rows (``geometry`` a Point in EPSG:4326, ``mode_to_next`` on ``start``).
     status : str
         The corridor's status.
-    graph : RailGraph
-        The rail graph.
+    graph : RailGraph or None
+        The rail graph, or None when there is no rail data.
 
     Returns
     -------
@@ -110,6 +110,8 @@ def draw_leg(start: dict, end: dict, status: str, graph: RailGraph) -> Leg:
     fallback = "missing_in_data" if status == "existing" else "planned"
     if start["mode_to_next"] == "sea":
         return Leg(_great_circle(a, b), False, "sea", "sea leg: never routed over land")
+    if graph is None:
+        return Leg(_great_circle(a, b), False, fallback, "no rail data present")
     node_a, snap_a = graph.snap(a.x, a.y)
     node_b, snap_b = graph.snap(b.x, b.y)
     far = [(w["node_or_place"], d) for w, d in ((start, snap_a), (end, snap_b)) if d > SNAP_MAX_M]

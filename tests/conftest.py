@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.analyze import AnalysisSettings, run_analysis
 from layers.build import build_store
 from layers.settings import PROJECT_ROOT, SourceSettings, StoreSettings
 from webapp import create_app
@@ -47,9 +48,19 @@ def real_store(tmp_path_factory: pytest.TempPathFactory, source_settings: Source
 
 
 @pytest.fixture(scope="session")
-def real_app(real_store: Path):
+def real_analysis(real_store: Path) -> AnalysisSettings:
+    """The corridor analysis of the real store, run once per session."""
+    settings = AnalysisSettings(analysis_path=real_store.parent / "analysis.gpkg",
+                                rasters_dir=real_store.parent / "rasters")
+    run_analysis(real_store, settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_app(real_store: Path, real_analysis: AnalysisSettings):
     """The app serving the real store (tiles off: tests never use the network)."""
-    settings = WebSettings(store=StoreSettings(store_path=real_store), map=MapSettings(tile_url=""))
+    settings = WebSettings(store=StoreSettings(store_path=real_store), analysis=real_analysis,
+                           map=MapSettings(tile_url=""))
     app = create_app(settings)
     app.config.update(TESTING=True)
     return app

@@ -26,7 +26,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     StoreError
         If the store is missing or was written by an incompatible build.
     """
-    from webapp import api, api_ownership, pages
+    from webapp import api, api_corridors, api_ownership, pages
     from webapp.errors import register_error_handlers
 
     settings = settings or WebSettings()
@@ -36,5 +36,6 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_ownership.bp)
+    app.register_blueprint(api_corridors.bp)
     register_error_handlers(app)
     return app

@@ -10,19 +10,21 @@ from flask import Blueprint, Response, json, request, url_for
 from geo.partners import SHARE_PROPERTY
 from geo.rollups import partner_matrix
 from geo.sites import SiteQuery, filter_sites, page
+from webapp.errors import BadRequest
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
 from webapp.params import (
     parse_bbox,
     parse_choice,
     parse_countries,
     parse_date,
+    parse_float,
     parse_int,
     parse_partners,
     parse_query,
     parse_site_id,
     parse_terms,
 )
-from webapp.state import get_state
+from webapp.state import ACCESS_PROPERTIES, get_state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -69,6 +71,9 @@ def sites():
     if partners:
         controlled = set(table.index[table["controlling_partner"].isin(partners)])
         matched = matched[matched["site_id"].isin(controlled)]
+    matched = filter_by_corridor(matched, state, parse_corridor(request.args.get("corridor"), state),
+                                 parse_float(request.args.get("max_corridor_km"), "max_corridor_km",
+                                             minimum=0.0, maximum=20_000.0))
     rows = page(matched, limit=limit, offset=offset)
     body = feature_collection(
         rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
@@ -77,6 +82,40 @@ def sites():
         as_of=as_of.isoformat(),
     )
     return geojson_response(body)
+
+
+#: The access properties of a site without a location.
+NO_ACCESS = dict.fromkeys(ACCESS_PROPERTIES)
+
+
+def parse_corridor(value: str | None, state) -> str | None:
+    """Parse a corridor id among the corridors of the store."""
+    if value is None or value == "":
+        return None
+    known = set(state.store.corridors["corridor_id"])
+    if value not in known:
+        raise BadRequest(f"corridor must be one of {', '.join(sorted(known))}; got {value!r}", parameter="corridor")
+    return value
+
+
+def filter_by_corridor(sites, state, corridor: str | None, max_km: float | None):
+    """Keep sites near a corridor: within ``max_km`` of ``corridor``; nearest to ``corridor`` (existing or
+    planned) when no distance is given; within ``max_km`` of the nearest existing corridor when no corridor is."""
+    if corridor is None and max_km is None:
+        return sites
+    table = state.analysis.layer("site_corridors")
+    if corridor is not None:
+        rows = table[table["corridor_id"] == corridor]
+        if max_km is not None:
+            keep = set(rows.loc[rows["distance_km"] <= max_km, "site_id"])
+        else:
+            access = state.analysis.layer("site_access")
+            keep = set(access.loc[(access["nearest_corridor"] == corridor)
+                                  | (access["nearest_corridor_any"] == corridor), "site_id"])
+    else:
+        access = state.analysis.layer("site_access")
+        keep = set(access.loc[access["corridor_distance_km"] <= max_km, "site_id"])
+    return sites[sites["site_id"].isin(keep)]
 
 
 def partner_properties(table, site_id: str) -> dict:

@@ -25,6 +25,9 @@ GROUP_COLOURS: dict[str, str] = {
 }
 
 
+#: Colour of corridors by status.
+STATUS_COLOURS = {"existing": "#1B7837", "under_construction": "#E08214", "planned": "#8073AC"}
+
 #: Colour of sites no licence is known for, when sites are coloured by controlling partner.
 NO_LICENCE_COLOUR = "#DDDDDD"
 
@@ -49,6 +52,19 @@ class MapEndpoints:
     sites: str  # GeoJSON of mapped sites
     countries: str  # GeoJSON of country outlines
     search: str  # GeoJSON search endpoint taking ?q=
+    corridor_segments: str = ""  # GeoJSON of corridor legs; empty: no transport layers
+    gateways: str = ""
+    buffers: str = ""
+
+
+@dataclass(frozen=True)
+class RasterOverlay:
+    """A raster drawn over the map as an image."""
+
+    title: str
+    png: str  # URL of a Web Mercator PNG
+    bounds_wgs84: tuple[float, float, float, float]  # west, south, east, north
+    attribution: str
 
 
 class _AtlasLayers(MacroElement):
@@ -68,7 +84,8 @@ class _AtlasLayers(MacroElement):
 
 
 def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str, tile_attribution: str,
-                    center: tuple[float, float], zoom: int, title: str) -> folium.Map:
+                    center: tuple[float, float], zoom: int, title: str,
+                    rasters: tuple[RasterOverlay, ...] = ()) -> folium.Map:
     """Build the sites map.
 
     Parameters
@@ -85,6 +102,8 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         Start zoom.
     title : str
         Page title.
+    rasters : tuple of RasterOverlay
+        Raster overlays offered in the layer control (off at start).
 
     Returns
     -------
@@ -106,12 +125,19 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         tiles_name = tiles.get_name()
     fmap.get_root().header.add_child(Element(f"<title>{_escape(title)}</title>"), name="title")
     options = {
-        "endpoints": {"sites": endpoints.sites, "countries": endpoints.countries, "search": endpoints.search},
+        "endpoints": {"sites": endpoints.sites, "countries": endpoints.countries, "search": endpoints.search,
+                      "corridorSegments": endpoints.corridor_segments, "gateways": endpoints.gateways,
+                      "buffers": endpoints.buffers},
+        "statusColours": STATUS_COLOURS,
+        "rasters": [{"title": r.title, "png": r.png, "attribution": r.attribution,
+                     "bounds": [[r.bounds_wgs84[1], r.bounds_wgs84[0]], [r.bounds_wgs84[3], r.bounds_wgs84[2]]]}
+                    for r in rasters],
         "colours": GROUP_COLOURS,
         "partnerColours": PARTNER_COLOURS,
         "noLicenceColour": NO_LICENCE_COLOUR,
         "asOf": "",  # the browser's today
-        "attribution": "Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines: Natural Earth",
+        "attribution": "Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines and rail: Natural Earth | "
+                       "Rail: &copy; OpenStreetMap contributors (ODbL)",
     }
     fmap.add_child(_AtlasLayers(tiles_name, options))
     return fmap

@@ -13,7 +13,7 @@ from geo.rollups import partner_matrix
 from geo.site_ownership import site_ownership
 from webapp.api_ownership import as_of_from_request, company_json
 from webapp.errors import NotFound
-from webapp.maps import GROUP_COLOURS, MapAssets, MapEndpoints, build_sites_map
+from webapp.maps import GROUP_COLOURS, MapAssets, MapEndpoints, RasterOverlay, build_sites_map
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
@@ -127,8 +127,16 @@ def _render_map() -> str:
         sites=url_for("api.sites", mapped="true", limit=get_state().settings.api.max_limit),
         countries=url_for("api.countries"),
         search=url_for("api.sites"),
+        corridor_segments=url_for("corridors.segments"),
+        gateways=url_for("corridors.gateways"),
+        buffers=url_for("corridors.buffers"),
+    )
+    rasters = tuple(
+        RasterOverlay(title=o["title"], png=url_for("corridors.raster_overlay", name=name),
+                      bounds_wgs84=tuple(o["bounds_wgs84"]), attribution=o["attribution"])
+        for name, o in get_state().analysis.info.get("overlays", {}).items()
     )
     fmap = build_sites_map(assets, endpoints, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
                            center=(settings.center_lat, settings.center_lon), zoom=settings.zoom,
-                           title="Central Asia Critical Minerals Atlas")
+                           title="Central Asia Critical Minerals Atlas", rasters=rasters)
     return fmap.get_root().render()

@@ -126,3 +126,16 @@ def parse_company_id(value: str) -> str:
     if not re.match(r"^[a-z0-9][a-z0-9\-]{0,120}$", value):
         raise BadRequest(f"not a company id: {value!r}", parameter="company_id")
     return value
+
+
+def parse_float(value: str | None, name: str, *, minimum: float, maximum: float) -> float | None:
+    """Parse a finite number within ``minimum..maximum``; None when absent."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be a number; got {value!r}", parameter=name) from exc
+    if not math.isfinite(number) or not minimum <= number <= maximum:
+        raise BadRequest(f"{name} must be between {minimum:g} and {maximum:g}; got {value!r}", parameter=name)
+    return number

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.analyze import AnalysisSettings
 from layers.settings import StoreSettings
 
 
@@ -42,5 +43,6 @@ class WebSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
 
     store: StoreSettings = Field(default_factory=StoreSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     map: MapSettings = Field(default_factory=MapSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)

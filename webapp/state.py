@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 from flask import current_app
 
+from geo.analyze import Analysis, read_analysis
 from geo.ownership import OwnershipGraph
 from geo.site_ownership import partner_table
 from layers.store import Store, read_store
@@ -29,6 +31,8 @@ class AtlasState:
     site_index: dict[str, int] = field(default_factory=dict)
     record_index: dict[str, int] = field(default_factory=dict)
     graph: OwnershipGraph | None = None
+    analysis: Analysis | None = None
+    access_by_site: dict[str, dict] = field(default_factory=dict)
     countries_outline: dict | None = None
     map_html: str | None = None
     _partner_tables: dict[date, pd.DataFrame] = field(default_factory=dict)
@@ -38,12 +42,15 @@ class AtlasState:
     def load(cls, settings: WebSettings) -> AtlasState:
         """Read the store (raising StoreError if it is missing or stale) and index it."""
         store = read_store(settings.store.store_path)
+        analysis = read_analysis(settings.analysis)
         return cls(
             settings=settings,
             store=store,
             site_index={sid: i for i, sid in enumerate(store.sites["site_id"])},
             record_index={rid: i for i, rid in enumerate(store.source_records["record_id"])},
             graph=OwnershipGraph(store.companies, store.ownership),
+            analysis=analysis,
+            access_by_site=access_properties(analysis, store),
         )
 
     @property
@@ -74,6 +81,38 @@ class AtlasState:
         row = self.sites.iloc[self.site_index[site_id]]
         records = [self.store.source_records.iloc[self.record_index[r]] for r in row["source_record_ids"]]
         return row, records
+
+
+def access_properties(analysis: Analysis, store: Store) -> dict[str, dict]:
+    """Per site: the corridor and gateway properties ``/api/sites`` adds, names included."""
+    corridor_names = dict(zip(store.corridors["corridor_id"], store.corridors["name"], strict=True))
+    gateway_names = dict(zip(store.gateways["node_id"], store.gateways["name"], strict=True))
+    result = {}
+    for row in analysis.layer("site_access").to_dict("records"):
+        result[row["site_id"]] = {
+            "nearest_corridor": row["nearest_corridor"] or None,
+            "nearest_corridor_name": corridor_names.get(row["nearest_corridor"]),
+            "corridor_distance_km": _round(row["corridor_distance_km"]),
+            "nearest_corridor_any": row["nearest_corridor_any"] or None,
+            "nearest_corridor_any_name": corridor_names.get(row["nearest_corridor_any"]),
+            "corridor_distance_any_km": _round(row["corridor_distance_any_km"]),
+            "nearest_gateway": row["nearest_gateway"] or None,
+            "nearest_gateway_name": gateway_names.get(row["nearest_gateway"]),
+            "gateway_distance_km": _round(row["gateway_distance_km"]),
+            "access_km": _round(row["access_km"]),
+            "access_cost": _round(row["access_cost"]),
+        }
+    return result
+
+
+#: Property names ``access_properties`` gives every site (None where a site is unmapped).
+ACCESS_PROPERTIES = ("nearest_corridor", "nearest_corridor_name", "corridor_distance_km", "nearest_corridor_any",
+                     "nearest_corridor_any_name", "corridor_distance_any_km", "nearest_gateway",
+                     "nearest_gateway_name", "gateway_distance_km", "access_km", "access_cost")
+
+
+def _round(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), 3)
 
 
 def get_state() -> AtlasState:

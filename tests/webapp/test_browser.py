@@ -17,6 +17,7 @@ from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from geo.analyze import AnalysisSettings
 from layers.settings import StoreSettings
 from webapp import create_app
 from webapp.settings import MapSettings, WebSettings
@@ -125,17 +126,19 @@ def _load_map(browser: Browser, base_url: str) -> Iterator[PageRun]:
 
 
 @pytest.fixture(scope="module")
-def live_server(real_store: Path) -> Iterator[str]:
+def live_server(real_store: Path, real_analysis: AnalysisSettings) -> Iterator[str]:
     """The app on the real store, with real tile URLs, served on a free local port."""
-    settings = WebSettings(store=StoreSettings(store_path=real_store), map=MapSettings(tile_url=TILE_URL))
+    settings = WebSettings(store=StoreSettings(store_path=real_store), analysis=real_analysis,
+                           map=MapSettings(tile_url=TILE_URL))
     with _serve(create_app(settings)) as base_url:
         yield base_url
 
 
 @pytest.fixture(scope="module")
-def tileless_server(real_store: Path) -> Iterator[str]:
+def tileless_server(real_store: Path, real_analysis: AnalysisSettings) -> Iterator[str]:
     """The app on the real store with no tile layer (the offline set-up), on a free local port."""
-    settings = WebSettings(store=StoreSettings(store_path=real_store), map=MapSettings(tile_url=""))
+    settings = WebSettings(store=StoreSettings(store_path=real_store), analysis=real_analysis,
+                           map=MapSettings(tile_url=""))
     with _serve(create_app(settings)) as base_url:
         yield base_url
 

@@ -3,6 +3,7 @@ import math
 import pytest
 from shapely.geometry import Point
 
+from geo.analyze import AnalysisSettings, run_analysis
 from layers.linkage import link_sites
 from layers.records import make_quarantine, make_records
 from layers.schema import COUNTRIES
@@ -30,7 +31,9 @@ def hostile_client(tmp_path):
     sources = make_quarantine([], "test").assign(id=[])  # an empty sources table is enough here
     write_store(path, {"sites": sites, "source_records": records, "quarantine": make_quarantine([], "t"),
                        "countries": COUNTRIES.empty()}, sources, {"built_at": "now"})
-    app = create_app(WebSettings(store=StoreSettings(store_path=path), map=MapSettings(tile_url="")))
+    analysis = AnalysisSettings(analysis_path=tmp_path / "analysis.gpkg", rasters_dir=tmp_path / "rasters")
+    run_analysis(path, analysis)
+    app = create_app(WebSettings(store=StoreSettings(store_path=path), analysis=analysis, map=MapSettings(tile_url="")))
     return app.test_client()
 
 
