@@ -77,7 +77,8 @@ def sites():
     rows = page(matched, limit=limit, offset=offset)
     body = feature_collection(
         rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
-                                                  **partner_properties(table, row["site_id"])},
+                                                  **partner_properties(table, row["site_id"]),
+                                                  **state.access_by_site.get(row["site_id"], NO_ACCESS)},
         numberMatched=len(matched), numberReturned=len(rows), links=_links(len(matched), limit, offset),
         as_of=as_of.isoformat(),
     )

@@ -252,3 +252,20 @@ def test_colouring_by_controlling_partner_on_a_date(map_page: PageRun) -> None:
     page.wait_for_function(f"({MARKER_FILL_JS})('national:kz-northern-katpar') === '#A0522D'",
                            timeout=LOAD_TIMEOUT_MS)
     assert map_page.page_errors == []
+
+
+#: Corridor legs drawn on the map: how many, and how many dashed (schematic or sea).
+CORRIDOR_LEGS_JS = """() => {
+  const layer = window.AtlasMap.current.transport["Export corridors"];
+  let legs = 0, dashed = 0;
+  layer.eachLayer((leg) => { legs += 1; if (leg.options.dashArray) { dashed += 1; } });
+  return {legs, dashed};
+}"""
+
+
+def test_corridors_draw_with_schematic_legs_dashed(map_page: PageRun) -> None:
+    page = map_page.page
+    page.wait_for_function(f"({CORRIDOR_LEGS_JS})().legs > 0", timeout=LOAD_TIMEOUT_MS)
+    counts = page.evaluate(CORRIDOR_LEGS_JS)
+    assert counts["legs"] == 44 and 0 < counts["dashed"] < counts["legs"]
+    assert map_page.page_errors == []

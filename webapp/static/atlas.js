@@ -345,7 +345,9 @@
     if (tiles) { bases["OpenStreetMap"] = tiles; }
     var overlays = { "Country outlines": outlines, "Deposit sites": cluster, "Partner share by country": choropleth };
     if (options.endpoints.corridorSegments) {
-      Object.assign(overlays, transportLayers(map, options, statusDiv));
+      var transport = transportLayers(map, options, statusDiv);
+      Object.assign(overlays, transport);
+      window.AtlasMap.current.transport = transport;
     }
     L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
     viewControl(options, function (next) {
