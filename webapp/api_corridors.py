@@ -51,6 +51,13 @@ def buffers():
     return geojson_response(feature_collection(get_state().analysis.layer("corridor_buffers"), ("distance_km",)))
 
 
+@bp.get("/api/corridors/catchments")
+def catchments():
+    """Mapped sites within 50, 100 and 250 km of each corridor, per country."""
+    frame = get_state().analysis.layer("catchments")
+    return jsonify({"rows": frame.to_dict("records"), "attribution": TRANSPORT_ATTRIBUTION})
+
+
 @bp.get("/api/gateways")
 def gateways():
     """Border crossings, sea ports and rail junctions."""

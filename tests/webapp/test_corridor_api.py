@@ -127,3 +127,9 @@ def test_gateways_and_buffers(client):
 def test_map_page_offers_the_transport_layers(client):
     html = client.get("/").get_data(as_text=True)
     assert "/api/corridors/segments" in html and "/overlays/distance_to_corridor.png" in html
+
+
+def test_catchments_endpoint(client):
+    rows = client.get("/api/corridors/catchments").get_json()["rows"]
+    northern_kz = next(r for r in rows if r["corridor_id"] == "northern" and r["country"] == "KZ")
+    assert northern_kz["within_50_km"] <= northern_kz["within_100_km"] <= northern_kz["within_250_km"]
