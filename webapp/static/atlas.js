@@ -217,7 +217,7 @@
     });
     corridorLayer.addTo(map);
     gatewayLayer.addTo(map);
-    control("bottomright", "atlas-legend atlas-corridor-legend", function (div) {
+    control("bottomright", "atlas-corridor-legend", function (div) {
       fillLegend(div, "Corridor status (dashed: schematic; dotted: sea)", options.statusColours);
     }).addTo(map);
     return overlays;
