@@ -26,7 +26,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     StoreError
         If the store is missing or was written by an incompatible build.
     """
-    from webapp import api, api_corridors, api_ownership, pages
+    from webapp import api, api_corridors, api_ownership, ogc, openapi, pages
     from webapp.errors import register_error_handlers
 
     settings = settings or WebSettings()
@@ -37,5 +37,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(api_ownership.bp)
     app.register_blueprint(api_corridors.bp)
+    app.register_blueprint(ogc.bp)
+    app.register_blueprint(openapi.bp)
     register_error_handlers(app)
     return app

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json as std_json
 from datetime import date
 
+import geopandas as gpd
 import pandas as pd
 from flask import Blueprint, Response, json, request, url_for
 
@@ -11,6 +13,7 @@ from geo.partners import SHARE_PROPERTY
 from geo.rollups import partner_matrix
 from geo.sites import SiteQuery, filter_sites, page
 from webapp.errors import BadRequest
+from webapp.exports import EXPORTERS, Credit, export_filename, geojson_document, layer_credit
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
 from webapp.params import (
     parse_bbox,
@@ -41,6 +44,53 @@ def geojson_response(body: dict, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/geo+json")
 
 
+def parse_format(value: str | None) -> str | None:
+    """Parse ``f``, a download format of EXPORTERS; None (the JSON view) when absent."""
+    if value is None or value == "":
+        return None
+    if value not in EXPORTERS:
+        raise BadRequest(f"f must be one of {', '.join(EXPORTERS)}; got {value!r}", parameter="f")
+    return value
+
+
+def credit(layer: str) -> Credit:
+    """The attribution and licence of a product, from the store's sources table."""
+    return layer_credit(get_state().store.sources, layer)
+
+
+def download_headers(filename: str, layer: str) -> dict[str, str]:
+    """``Content-Disposition`` (attachment) and the ``X-Atlas-Attribution`` and ``X-Atlas-Licence`` headers."""
+    text = credit(layer)
+    return {"Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Atlas-Attribution": _header_text(text.attribution), "X-Atlas-Licence": _header_text(text.licence)}
+
+
+def download_response(frame: gpd.GeoDataFrame, fmt: str, layer: str, day: date,
+                      related: dict[str, pd.DataFrame] | None = None) -> Response:
+    """A download of ``frame`` in format ``fmt``, named ``atlas-<layer>-<day>.<ext>``, with its credits."""
+    exporter = EXPORTERS[fmt]
+    text = credit(layer)
+    options = {"related": related} if exporter.multi_layer and related else {}
+    data = exporter.function(frame, layer=layer, attribution=text.attribution, licence=text.licence, **options)
+    return Response(data, mimetype=exporter.media_type,
+                    headers=download_headers(export_filename(layer, day, exporter), layer))
+
+
+def layer_response(frame: gpd.GeoDataFrame, fmt: str | None, layer: str, day: date, *,
+                   id_column: str | None = None, **members) -> Response:
+    """The JSON view of a layer (``fmt`` None: a FeatureCollection with ``members``) or a download of it."""
+    if fmt is not None:
+        return download_response(frame, fmt, layer, day)
+    text = credit(layer)
+    body = geojson_document(frame, attribution=text.attribution, licence=text.licence, id_column=id_column)
+    return geojson_response({"type": "FeatureCollection", **members, **body})
+
+
+def _header_text(text: str) -> str:
+    # Header values travel as Latin-1 (which holds "©"); anything beyond it is replaced.
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
 def site_query_from_request() -> SiteQuery:
     """Parse the site filters shared by every sites endpoint."""
     args = request.args
@@ -55,15 +105,9 @@ def site_query_from_request() -> SiteQuery:
     )
 
 
-@bp.get("/sites")
-def sites():
-    """Sites as a GeoJSON FeatureCollection, filtered and paged."""
-    state = get_state()
-    limits = state.settings.api
+def matched_sites(state) -> tuple[gpd.GeoDataFrame, pd.DataFrame, date]:
+    """The sites every filter of the request keeps, the partner table of ``as_of``, and ``as_of``."""
     query = site_query_from_request()
-    limit = parse_int(request.args.get("limit"), "limit", default=limits.default_limit, minimum=1,
-                      maximum=limits.max_limit)
-    offset = parse_int(request.args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
     as_of = parse_date(request.args.get("as_of"), "as_of", default=date.today())
     partners = parse_partners(request.args.get("partner"))
     table = state.partners_at(as_of)
@@ -74,15 +118,63 @@ def sites():
     matched = filter_by_corridor(matched, state, parse_corridor(request.args.get("corridor"), state),
                                  parse_float(request.args.get("max_corridor_km"), "max_corridor_km",
                                              minimum=0.0, maximum=20_000.0))
+    return matched, table, as_of
+
+
+@bp.get("/sites")
+def sites():
+    """Sites as a GeoJSON FeatureCollection, filtered and paged; or, with ``f``, a download of every match."""
+    state = get_state()
+    limits = state.settings.api
+    fmt = parse_format(request.args.get("f"))
+    matched, table, as_of = matched_sites(state)
+    limit = parse_int(request.args.get("limit"), "limit", default=limits.default_limit, minimum=1,
+                      maximum=limits.max_limit)
+    offset = parse_int(request.args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
+    if fmt is not None and not request.args.get("limit"):
+        limit = max(len(matched) - offset, 1)  # a download holds every match unless a limit is given
     rows = page(matched, limit=limit, offset=offset)
-    body = feature_collection(
-        rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
-                                                  **partner_properties(table, row["site_id"]),
-                                                  **state.access_by_site.get(row["site_id"], NO_ACCESS)},
-        numberMatched=len(matched), numberReturned=len(rows), links=_links(len(matched), limit, offset),
-        as_of=as_of.isoformat(),
-    )
-    return geojson_response(body)
+    if fmt is None:
+        body = feature_collection(
+            rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
+                                                      **partner_properties(table, row["site_id"]),
+                                                      **state.access_by_site.get(row["site_id"], NO_ACCESS)},
+            numberMatched=len(matched), numberReturned=len(rows), links=_links(len(matched), limit, offset),
+            as_of=as_of.isoformat(),
+        )
+        return geojson_response(body)
+    frame = site_frame(rows, table, state)
+    if fmt != "geojson":
+        return download_response(frame, fmt, "sites", as_of, related={"source_records": records_frame(rows, state)})
+    # GeoJSON keeps the members of the JSON view (numberMatched, links) that clients page with.
+    text = credit("sites")
+    body = {"type": "FeatureCollection", "numberMatched": len(matched), "numberReturned": len(rows),
+            "links": _links(len(matched), limit, offset), "as_of": as_of.isoformat(),
+            **geojson_document(frame, attribution=text.attribution, licence=text.licence, id_column="site_id")}
+    return Response(std_json.dumps(body, ensure_ascii=False, allow_nan=False), mimetype="application/geo+json",
+                    headers=download_headers(export_filename("sites", as_of, EXPORTERS["geojson"]), "sites"))
+
+
+def site_frame(rows: gpd.GeoDataFrame, table: pd.DataFrame, state) -> gpd.GeoDataFrame:
+    """Sites with the properties of the JSON view (the page ``url`` absolute) as columns, for a download."""
+    records = [
+        {**{name: row[name] for name in SITE_PROPERTIES},
+         "url": url_for("pages.site", site_id=row["site_id"], _external=True),
+         **partner_properties(table, row["site_id"]), **state.access_by_site.get(row["site_id"], NO_ACCESS)}
+        for row in rows.drop(columns="geometry").to_dict("records")
+    ]
+    columns = [*SITE_PROPERTIES, "url", *partner_properties(table, ""), *NO_ACCESS]
+    return gpd.GeoDataFrame(pd.DataFrame(records, columns=columns), geometry=rows.geometry.to_numpy(), crs=rows.crs)
+
+
+def records_frame(rows: gpd.GeoDataFrame, state) -> gpd.GeoDataFrame:
+    """The source records of ``rows``, each with the ``site_id`` it belongs to (primary record first)."""
+    pairs = [(site_id, record_id) for site_id, ids in zip(rows["site_id"], rows["source_record_ids"], strict=True)
+             for record_id in ids]
+    records = state.store.source_records.iloc[[state.record_index[record_id] for _, record_id in pairs]]
+    frame = records[[*RECORD_PROPERTIES, "geometry"]].reset_index(drop=True)
+    frame.insert(0, "site_id", [site_id for site_id, _ in pairs])
+    return frame
 
 
 #: The access properties of a site without a location.
@@ -142,9 +234,12 @@ def site(site_id: str):
 
 @bp.get("/countries")
 def countries():
-    """Country outlines (simplified) for the offline base map."""
+    """Country outlines (simplified) for the offline base map; with ``f``, a download at full resolution."""
     state = get_state()
+    fmt = parse_format(request.args.get("f"))
     as_of = parse_date(request.args.get("as_of"), "as_of", default=date.today())
+    if fmt is not None:
+        return download_response(countries_frame(state, as_of), fmt, "countries", as_of)
     if state.countries_outline is None:
         frame = state.store.countries.copy()
         frame["geometry"] = frame.geometry.simplify(0.01, preserve_topology=True)
@@ -155,6 +250,26 @@ def countries():
         for f in state.countries_outline["features"]
     ]
     return geojson_response({**state.countries_outline, "features": features, "as_of": as_of.isoformat()})
+
+
+def countries_frame(state, as_of: date) -> gpd.GeoDataFrame:
+    """Country outlines (full resolution) with ``licensed_sites`` and ``partner_shares`` on ``as_of``."""
+    shares = country_partner_shares(partner_matrix(state.partners_at(as_of), state.sites, by="country"))
+    frame = state.store.countries[["iso_a2", "name", "name_ru", "geometry"]].reset_index(drop=True)
+    frame.insert(3, "licensed_sites", [shares.get(iso, {}).get("licensed_sites", 0) for iso in frame["iso_a2"]])
+    frame.insert(4, "partner_shares", [shares.get(iso, {}).get("partner_shares", {}) for iso in frame["iso_a2"]])
+    return frame
+
+
+@bp.get("/facilities")
+def facilities():
+    """Processing plants, research centres and proposed hubs (a point where known); filter by ``country``."""
+    fmt = parse_format(request.args.get("f"))
+    countries = parse_countries(request.args.get("country"))
+    frame = get_state().store.facilities
+    if countries:
+        frame = frame[frame["country"].isin(countries)]
+    return layer_response(frame, fmt, "facilities", date.today(), id_column="facility_id", numberMatched=len(frame))
 
 
 def country_partner_shares(matrix) -> dict[str, dict]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
-from flask import Blueprint, Response, jsonify, send_from_directory
+import shapely
+from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from geo.analyze import RASTERS
-from webapp.api import geojson_response
+from webapp.api import credit, download_headers, download_response, geojson_response, parse_format
 from webapp.errors import NotFound
 from webapp.geojson import feature_collection
 from webapp.params import parse_site_id
@@ -15,17 +17,21 @@ from webapp.state import get_state
 
 bp = Blueprint("corridors", __name__)
 
-#: Attribution of every corridor and rail-derived product (OSM-derived data is ODbL).
-TRANSPORT_ATTRIBUTION = ("Rail: Natural Earth (public domain); © OpenStreetMap contributors, ODbL 1.0. "
-                         "Corridors and gateways: Central Asia Critical Minerals Atlas (MIT).")
+#: Columns of each transport layer, as the JSON view and the downloads write them.
+CORRIDOR_COLUMNS = ("corridor_id", "name", "status", "length_km", "track_share", "schematic_share")
+SEGMENT_COLUMNS = ("corridor_id", "corridor_name", "status", "seq", "from_name", "to_name", "mode", "on_track",
+                   "reason", "detail", "length_km", "straight_km")
+GATEWAY_COLUMNS = ("node_id", "name", "name_ru", "kind", "country", "location_precision", "notes")
 
 
 @bp.get("/api/corridors")
 def corridors():
     """Corridors as GeoJSON: ``corridor_id``, ``name``, ``status``, ``length_km``, ``schematic_share`` ..."""
     lines = get_state().analysis.layer("corridor_lines")
-    body = feature_collection(lines, ("corridor_id", "name", "status", "length_km", "track_share", "schematic_share"),
-                              attribution=TRANSPORT_ATTRIBUTION)
+    fmt = parse_format(request.args.get("f"))
+    if fmt is not None:
+        return download_response(lines[[*CORRIDOR_COLUMNS, "geometry"]], fmt, "corridors", date.today())
+    body = feature_collection(lines, CORRIDOR_COLUMNS, attribution=credit("corridors").attribution)
     for feature in body["features"]:
         feature["id"] = feature["properties"]["corridor_id"]
     return geojson_response(body)
@@ -39,32 +45,40 @@ def segments():
     meta = state.store.corridors.set_index("corridor_id")
     legs = legs.assign(corridor_name=meta.loc[legs["corridor_id"], "name"].to_numpy(),
                        status=meta.loc[legs["corridor_id"], "status"].to_numpy())
-    body = feature_collection(legs, ("corridor_id", "corridor_name", "status", "seq", "from_name", "to_name", "mode",
-                                     "on_track", "reason", "detail", "length_km", "straight_km"),
-                              attribution=TRANSPORT_ATTRIBUTION)
-    return geojson_response(body)
+    fmt = parse_format(request.args.get("f"))
+    if fmt is not None:
+        return download_response(legs[[*SEGMENT_COLUMNS, "geometry"]], fmt, "corridor_segments", date.today())
+    return geojson_response(feature_collection(legs, SEGMENT_COLUMNS,
+                                               attribution=credit("corridor_segments").attribution))
 
 
 @bp.get("/api/corridors/buffers")
 def buffers():
-    """Bands within 50, 100 and 250 km of existing corridors."""
-    return geojson_response(feature_collection(get_state().analysis.layer("corridor_buffers"), ("distance_km",)))
+    """Bands within 50, 100 and 250 km of existing corridors (exteriors counter-clockwise, RFC 7946)."""
+    bands = get_state().analysis.layer("corridor_buffers")
+    fmt = parse_format(request.args.get("f"))
+    if fmt is not None:
+        return download_response(bands[["distance_km", "geometry"]], fmt, "corridor_buffers", date.today())
+    bands = bands.set_geometry(shapely.orient_polygons(bands.geometry.to_numpy(), exterior_cw=False), crs=bands.crs)
+    return geojson_response(feature_collection(bands, ("distance_km",),
+                                               attribution=credit("corridor_buffers").attribution))
 
 
 @bp.get("/api/corridors/catchments")
 def catchments():
     """Mapped sites within 50, 100 and 250 km of each corridor, per country."""
     frame = get_state().analysis.layer("catchments")
-    return jsonify({"rows": frame.to_dict("records"), "attribution": TRANSPORT_ATTRIBUTION})
+    return jsonify({"rows": frame.to_dict("records"), "attribution": credit("corridor_access").attribution})
 
 
 @bp.get("/api/gateways")
 def gateways():
     """Border crossings, sea ports and rail junctions."""
     frame = get_state().store.gateways
-    body = feature_collection(frame, ("node_id", "name", "name_ru", "kind", "country", "location_precision", "notes"),
-                              attribution=TRANSPORT_ATTRIBUTION)
-    return geojson_response(body)
+    fmt = parse_format(request.args.get("f"))
+    if fmt is not None:
+        return download_response(frame[[*GATEWAY_COLUMNS, "geometry"]], fmt, "gateways", date.today())
+    return geojson_response(feature_collection(frame, GATEWAY_COLUMNS, attribution=credit("gateways").attribution))
 
 
 @bp.get("/api/sites/<path:site_id>/access")
@@ -92,7 +106,7 @@ def site_access(site_id: str):
             for r in rail[rail["site_id"] == row["site_id"]].drop(columns="site_id").to_dict("records")
         ],
         "gateways_off_network": [n for n in analysis.info.get("notes", []) if n.startswith("gateway ")],
-        "attribution": TRANSPORT_ATTRIBUTION,
+        "attribution": credit("corridor_access").attribution,
     })
 
 
@@ -104,10 +118,10 @@ def access_csv():
         state.sites[["site_id", "name", "country"]], on="site_id", how="left")
     columns = ["site_id", "name", "country", *[c for c in table.columns if c not in ("site_id", "name", "country")]]
     buffer = io.StringIO()
-    buffer.write(f"# Corridor access of mapped deposits. {TRANSPORT_ATTRIBUTION}\n")
+    buffer.write(f"# Corridor access of mapped deposits. {credit('corridor_access').attribution}\n")
     table[columns].to_csv(buffer, index=False, lineterminator="\n", float_format="%.3f")
     return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="atlas-corridor-access.csv"'})
+                    headers=download_headers("atlas-corridor-access.csv", "corridor_access"))
 
 
 @bp.get("/downloads/<name>.tif")
@@ -128,5 +142,8 @@ def _raster_file(name: str, suffix: str, *, as_attachment: bool):
     folder = get_state().analysis.rasters_dir
     if not (folder / f"{name}{suffix}").is_file():
         raise NotFound(f"raster {name!r} was not produced (see the analysis notes)")
-    return send_from_directory(folder, f"{name}{suffix}", as_attachment=as_attachment,
-                               download_name=f"atlas-{name}{suffix}", max_age=3600)
+    response = send_from_directory(folder, f"{name}{suffix}", as_attachment=as_attachment,
+                                   download_name=f"atlas-{name}{suffix}", max_age=3600)
+    if as_attachment:
+        response.headers.update(download_headers(f"atlas-{name}{suffix}", name))
+    return response

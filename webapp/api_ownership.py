@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import geopandas as gpd
 from flask import Blueprint, Response, jsonify, request
 
 from geo.rollups import control_timeline, partner_matrix
 from geo.site_ownership import site_ownership
+from webapp.api import download_headers, layer_response, parse_format
 from webapp.errors import BadRequest, NotFound
 from webapp.params import parse_choice, parse_company_id, parse_countries, parse_date, parse_int, parse_site_id
 from webapp.state import AtlasState, get_state
@@ -70,7 +72,7 @@ def company_json(state: AtlasState, company_id: str, as_of: date, host: str | No
 def company(company_id: str):
     """One company with its owners, holdings and licences on ``as_of``."""
     state = get_state()
-    host = parse_countries(request.args.get("host"))
+    host = parse_countries(request.args.get("host"), "host")
     return jsonify(company_json(state, parse_company_id(company_id), as_of_from_request(), host[0] if host else None))
 
 
@@ -89,8 +91,7 @@ def matrix():
                      "Source: Central Asia Critical Minerals Atlas (curated tables, MIT).\n")
         frame.to_csv(buffer, index=False, lineterminator="\n")
         filename = f"atlas-partner-matrix-by-{by}-{as_of.isoformat()}.csv"
-        return Response(buffer.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(buffer.getvalue(), mimetype="text/csv", headers=download_headers(filename, "partner_matrix"))
     return jsonify({"as_of": as_of.isoformat(), "by": by, "rows": frame.to_dict("records")})
 
 
@@ -99,12 +100,35 @@ def timeline():
     """Sites controlled by each partner on 1 January of each year, per country."""
     state = get_state()
     start = parse_int(request.args.get("from"), "from", default=2010, minimum=1990, maximum=2100)
-    end = parse_int(request.args.get("to"), "to", default=date.today().year, minimum=start, maximum=2100)
+    # The default end is this year, or the start when the start lies in the future.
+    end = parse_int(request.args.get("to"), "to", default=max(start, date.today().year), minimum=start, maximum=2100)
     if end - start > MAX_TIMELINE_YEARS:
         raise BadRequest(f"from..to may span at most {MAX_TIMELINE_YEARS} years; got {start}..{end}", parameter="to")
     days = [date(year, 1, 1) for year in range(start, end + 1)]
     frame = control_timeline(state.sites, state.store.licences, state.store.licence_sites, state.graph, days)
     return jsonify({"from": start, "to": end, "rows": frame.to_dict("records")})
+
+
+@bp.get("/licences")
+def licences():
+    """Licences (a polygon where the licence area is known) with the ``site_ids`` each covers; filter by
+    ``country``; ``f`` downloads them."""
+    state = get_state()
+    fmt = parse_format(request.args.get("f"))
+    countries = parse_countries(request.args.get("country"))
+    frame = licences_frame(state)
+    if countries:
+        frame = frame[frame["deposit_country"].isin(countries)]
+    return layer_response(frame, fmt, "licences", date.today(), id_column="licence_id", numberMatched=len(frame))
+
+
+def licences_frame(state: AtlasState) -> gpd.GeoDataFrame:
+    """The licences layer with ``site_ids``: the sites each licence covers (``licence_sites``)."""
+    frame = state.store.licences
+    covered = state.store.licence_sites.groupby("licence_id")["site_id"].agg(list).to_dict()
+    columns = [c for c in frame.columns if c != "geometry"]
+    table = frame[columns].assign(site_ids=[covered.get(i, []) for i in frame["licence_id"]])
+    return gpd.GeoDataFrame(table, geometry=frame.geometry, crs=frame.crs)
 
 
 @bp.get("/agreements")

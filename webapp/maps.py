@@ -67,6 +67,18 @@ class RasterOverlay:
     attribution: str
 
 
+@dataclass(frozen=True)
+class DownloadPanel:
+    """The map's Download panel: the sites endpoint its link points at, the formats, the filters it offers
+    (which also filter the sites on the map) and the GeoTIFF files it links."""
+
+    sites: str  # URL of the sites endpoint, which takes f, as_of, bbox, country, commodity
+    formats: tuple[tuple[str, str], ...]  # (value of f, label)
+    countries: tuple[tuple[str, str], ...] = ()  # (ISO code, name)
+    commodities: tuple[str, ...] = ()  # commodity groups and symbols
+    rasters: tuple[tuple[str, str], ...] = ()  # (title, URL of a GeoTIFF)
+
+
 class _AtlasLayers(MacroElement):
     """The client side of the map: outlines, clustered sites, search, legend (static/atlas.js)."""
 
@@ -85,7 +97,7 @@ class _AtlasLayers(MacroElement):
 
 def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str, tile_attribution: str,
                     center: tuple[float, float], zoom: int, title: str,
-                    rasters: tuple[RasterOverlay, ...] = ()) -> folium.Map:
+                    rasters: tuple[RasterOverlay, ...] = (), downloads: DownloadPanel | None = None) -> folium.Map:
     """Build the sites map.
 
     Parameters
@@ -104,6 +116,8 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         Page title.
     rasters : tuple of RasterOverlay
         Raster overlays offered in the layer control (off at start).
+    downloads : DownloadPanel, optional
+        The Download panel and its country and commodity filters; none when not given.
 
     Returns
     -------
@@ -135,6 +149,10 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         "colours": GROUP_COLOURS,
         "partnerColours": PARTNER_COLOURS,
         "noLicenceColour": NO_LICENCE_COLOUR,
+        "download": None if downloads is None else {
+            "sites": downloads.sites, "formats": [list(f) for f in downloads.formats],
+            "countries": [list(c) for c in downloads.countries], "commodities": list(downloads.commodities),
+            "rasters": [{"title": title, "href": href} for title, href in downloads.rasters]},
         "asOf": "",  # the browser's today
         "attribution": "Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines and rail: Natural Earth | "
                        "Rail: &copy; OpenStreetMap contributors (ODbL)",

@@ -9,21 +9,30 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
 from geo.sites import page
 from layers.errors import LayerNotFound, StoreError
 from webapp.errors import STATUS_TABLE, ApiError, BadRequest, NotFound
-from webapp.ogc_collections import COLLECTIONS, Collection, attribution, extent, get_collection
-from webapp.ogc_geojson import collection_text, feature_texts, property_rows
+from webapp.ogc_collections import (
+    COLLECTIONS,
+    FEATURE_TEXT,
+    Collection,
+    CollectionCache,
+    attribution,
+    get_collection,
+)
+from webapp.ogc_geojson import collection_text, property_rows
 from webapp.ogc_openapi import CORE_ITEM_PARAMETERS, OPENAPI_JSON, openapi_document
 from webapp.params import parse_bbox, parse_choice, parse_date, parse_int
-from webapp.state import get_state
+from webapp.state import AtlasState, get_state
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
 
 #: The conformance classes declared: each is exercised by tests/webapp/test_ogc.py.
 CONFORMANCE = (
@@ -43,6 +52,17 @@ TEMPORAL_EXTENT = ["1900-01-01T00:00:00Z", "2100-12-31T23:59:59Z"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
+
+
+@bp.record_once
+def _add_cache(setup: BlueprintSetupState) -> None:
+    """Give each app its own cache of collection frames, made when the app factory registers the blueprint."""
+    setup.app.extensions["ogc"] = CollectionCache()
+
+
+def _frame(col: Collection, as_of: date):
+    """The collection's whole frame on ``as_of``, from the app's cache."""
+    return current_app.extensions["ogc"].frame(col, get_state(), as_of)
 
 
 # --- parsing and negotiation -----------------------------------------------------------------------------------
@@ -172,7 +192,8 @@ def collection(collection_id: str):
     body = _collection_body(col, get_state())
     body["links"] = [*_self_links("ogc.collection", fmt, collection_id=col.id),
                      *(link for link in body["links"] if link["rel"] != "self")]
-    return _respond(fmt, body, "collection.html", parameters=[*CORE_ITEM_PARAMETERS, *col.parameters])
+    return _respond(fmt, body, "collection.html", parameters=[*CORE_ITEM_PARAMETERS, *col.parameters],
+                    default_limit=DEFAULT_LIMIT, max_limit=get_state().settings.api.max_limit)
 
 
 @bp.get("/collections/<collection_id>/items")
@@ -188,7 +209,7 @@ def items(collection_id: str):
     offset = parse_int(args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
     bbox = parse_bbox(args.get("bbox"))
     as_of = parse_datetime(args.get("datetime")) or date.today()
-    matched = col.select(col.getter(state, as_of), args, state, bbox)
+    matched = col.select(_frame(col, as_of), args, state, bbox)
     rows = page(matched, limit=limit, offset=offset)
     members = {
         "links": _items_links(col, fmt, matched=len(matched), limit=limit, offset=offset),
@@ -199,8 +220,7 @@ def items(collection_id: str):
         members["as_of"] = as_of.isoformat()
     if fmt == "html":
         return _respond(fmt, members, "items.html", collection=col, rows=_html_rows(rows, col))
-    response = Response(collection_text(members, feature_texts(rows, col.id_column, col.properties)),
-                        mimetype=GEOJSON)
+    response = Response(collection_text(members, rows[FEATURE_TEXT].tolist()), mimetype=GEOJSON)
     response.vary.add("Accept")
     return response
 
@@ -211,13 +231,12 @@ def item(collection_id: str, feature_id: str):
     col = get_collection(collection_id)
     _check_parameters(("f", "datetime") if col.temporal else ("f",))
     fmt = _format()
-    state = get_state()
     as_of = parse_datetime(request.args.get("datetime")) or date.today()
-    frame = col.getter(state, as_of)
+    frame = _frame(col, as_of)
     hit = frame[(frame[col.id_column] == feature_id).to_numpy()]
     if hit.empty:
         raise NotFound(f"no feature {feature_id!r} in collection {col.id!r}")
-    body = json.loads(feature_texts(hit, col.id_column, col.properties)[0])
+    body = json.loads(hit[FEATURE_TEXT].iloc[0])
     args = {"datetime": request.args["datetime"]} if request.args.get("datetime") else {}
     body["links"] = [
         *_self_links("ogc.item", fmt, GEOJSON, args, collection_id=col.id, feature_id=feature_id),
@@ -241,9 +260,8 @@ def not_found(unknown: str):
 # --- bodies ----------------------------------------------------------------------------------------------------
 
 
-def _collection_body(col: Collection, state) -> dict:
-    frame = col.getter(state, date.today())
-    spatial = extent(frame)
+def _collection_body(col: Collection, state: AtlasState) -> dict:
+    spatial = current_app.extensions["ogc"].extent(col, state)
     credit, licence = attribution(state, col)
     body = {
         "id": col.id, "title": col.title, "description": col.description, "itemType": "feature", "crs": [CRS84],
@@ -286,13 +304,18 @@ def _items_links(col: Collection, fmt: str, *, matched: int, limit: int, offset:
 
 def _html_rows(frame, col: Collection) -> list[dict]:
     """Rows for the HTML tables: id, properties, and the geometry in words."""
-    geometry = [
-        "none" if g is None or g.is_empty else
-        (f"Point {g.x:.5f}, {g.y:.5f}" if g.geom_type == "Point" else f"{g.geom_type} ({len(g.bounds) and g.bounds})")
-        for g in frame.geometry
-    ]
+    geometry = [_geometry_words(g) for g in frame.geometry]
     return [{"id": str(row[col.id_column]), "properties": row, "geometry": geom}
             for row, geom in zip(property_rows(frame, col.properties), geometry, strict=True)]
+
+
+def _geometry_words(geometry) -> str:
+    if geometry is None or geometry.is_empty:
+        return "no location"
+    if geometry.geom_type == "Point":
+        return f"Point {geometry.x:.5f}, {geometry.y:.5f}"
+    west, south, east, north = geometry.bounds
+    return f"{geometry.geom_type} within {west:.4f}, {south:.4f}, {east:.4f}, {north:.4f}"
 
 
 # --- errors ----------------------------------------------------------------------------------------------------
@@ -328,7 +351,8 @@ def _http_error(exc: HTTPException) -> Response:
 @bp.errorhandler(LayerNotFound)
 @bp.errorhandler(StoreError)
 def _domain_error(exc: Exception) -> Response:
-    return _error(STATUS_TABLE[type(exc)], type(exc).__name__, str(exc))
+    status = next(code for cls, code in STATUS_TABLE.items() if isinstance(exc, cls))
+    return _error(status, type(exc).__name__, str(exc))
 
 
 @bp.errorhandler(Exception)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,9 +17,10 @@ from geo.partners import SHARE_PROPERTY
 from geo.sites import SiteQuery, filter_sites
 from layers.schema import CORRIDOR_STATUSES, STORE_CRS
 from layers.types import BBox
-from webapp.api import RECORD_PROPERTIES, filter_by_corridor, parse_corridor
-from webapp.errors import BadRequest, NotFound
+from webapp.api import NO_ACCESS, RECORD_PROPERTIES, filter_by_corridor, parse_corridor
+from webapp.errors import NotFound
 from webapp.geojson import SITE_PROPERTIES
+from webapp.ogc_geojson import feature_texts
 from webapp.params import parse_choice, parse_countries, parse_float, parse_partners, parse_query, parse_terms
 from webapp.state import ACCESS_PROPERTIES, AtlasState
 
@@ -184,10 +186,10 @@ SITE_FILTERS = (
 
 def sites_at(state: AtlasState, as_of: date) -> gpd.GeoDataFrame:
     """Sites with their partner properties on ``as_of`` and their corridor access properties."""
-    partners = state.partners_at(as_of).reindex(columns=list(PARTNER_PROPERTIES)).reindex(state.sites["site_id"])
-    access = pd.DataFrame.from_dict(state.access_by_site, orient="index").reindex(
-        index=state.sites["site_id"], columns=list(ACCESS_PROPERTIES))
-    extra = pd.concat([partners, access], axis=1).set_axis(state.sites.index, axis=0)
+    ids = state.sites["site_id"]
+    partners = state.partners_at(as_of).reindex(columns=list(PARTNER_PROPERTIES)).reindex(ids)
+    access = pd.DataFrame([state.access_by_site.get(i, NO_ACCESS) for i in ids], columns=list(ACCESS_PROPERTIES))
+    extra = pd.concat([partners.reset_index(drop=True), access], axis=1).set_axis(state.sites.index, axis=0)
     return pd.concat([state.sites, extra], axis=1)
 
 
@@ -315,6 +317,52 @@ register(Collection(
     filters=(equals_filter("country", "ISO 3166-1 alpha-2 codes, comma-separated", upper=True),
              equals_filter("kind", "kinds, comma-separated")),
 ))
+
+
+#: How many as-of dates' frames of a temporal collection are kept (as ``webapp.state.PARTNER_CACHE_SIZE``).
+TEMPORAL_CACHE_SIZE = 16
+
+
+#: Column of a cached frame holding each row's GeoJSON Feature text.
+FEATURE_TEXT = "__feature_text"
+
+
+@dataclass
+class CollectionCache:
+    """Each collection's frame and extent, built once per app: the store does not change while the app runs.
+
+    Temporal collections are kept per as-of date, the ``TEMPORAL_CACHE_SIZE`` most recent. Frames are shared
+    between requests and never modified (filters and pages make new frames).
+    """
+
+    _frames: dict[tuple[str, date | None], gpd.GeoDataFrame] = field(default_factory=dict)
+    _extents: dict[str, list[float] | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def frame(self, collection: Collection, state: AtlasState, as_of: date) -> gpd.GeoDataFrame:
+        """Return ``collection.getter(state, as_of)``, built on first use."""
+        key = (collection.id, as_of if collection.temporal else None)
+        with self._lock:
+            if key in self._frames:
+                return self._frames[key]
+        frame = collection.getter(state, as_of)
+        # Each feature's GeoJSON text is written once here, not per request: an items response is then a
+        # filter and a join (the collections do not change while the app runs).
+        frame = frame.assign(**{FEATURE_TEXT: feature_texts(frame, collection.id_column, collection.properties)})
+        with self._lock:
+            if collection.temporal:
+                dated = [k for k in self._frames if k[0] == collection.id]
+                if len(dated) >= TEMPORAL_CACHE_SIZE:
+                    self._frames.pop(dated[0])
+            return self._frames.setdefault(key, frame)
+
+    def extent(self, collection: Collection, state: AtlasState) -> list[float] | None:
+        """Return the collection's ``[west, south, east, north]`` (geometries do not depend on the date)."""
+        if collection.id not in self._extents:
+            bounds = extent(self.frame(collection, state, date.today()))
+            with self._lock:
+                self._extents[collection.id] = bounds
+        return self._extents[collection.id]
 
 
 def extent(frame: gpd.GeoDataFrame) -> list[float] | None:

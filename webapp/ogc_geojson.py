@@ -11,15 +11,20 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from webapp.geojson import COORDINATE_DECIMALS
 
 
 def property_rows(frame: gpd.GeoDataFrame, properties: tuple[str, ...]) -> list[dict]:
-    """Return one dict per row of the named columns, NaN and other missing values as None, numpy as Python."""
-    columns = frame[list(properties)]
-    return columns.astype(object).where(columns.notna().to_numpy(), None).to_dict("records")
+    """Return one dict per row of the named columns, NaN as None, numpy scalars as Python ones."""
+    # Column by column on a plain DataFrame: Series.tolist() boxes numpy scalars to Python ones, several times
+    # faster than to_dict("records"). Missing values in these layers are float NaN (pandas' str dtype included).
+    table = pd.DataFrame(frame[list(properties)])
+    columns = [[None if value.__class__ is float and value != value else value for value in table[name].tolist()]
+               for name in properties]
+    return [dict(zip(properties, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def geometry_texts(geometries: gpd.GeoSeries) -> list[str]:

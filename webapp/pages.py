@@ -8,12 +8,16 @@ import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, Response, render_template, send_from_directory, url_for
 
+from geo.analyze import RASTERS
 from geo.partners import PARTNER_COLOURS, partner_of_country
 from geo.rollups import partner_matrix
 from geo.site_ownership import site_ownership
+from layers.commodities import OTHER_GROUP
+from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import as_of_from_request, company_json
 from webapp.errors import NotFound
-from webapp.maps import GROUP_COLOURS, MapAssets, MapEndpoints, RasterOverlay, build_sites_map
+from webapp.exports import EXPORTERS
+from webapp.maps import GROUP_COLOURS, DownloadPanel, MapAssets, MapEndpoints, RasterOverlay, build_sites_map
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
@@ -24,6 +28,9 @@ VENDOR_DIRS: dict[str, Path] = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
     "leaflet-markercluster": Path(xs_markercluster.BASE_DIR),
 }
+
+#: Commodities the map's filter offers after the commodity groups (critical minerals of the region).
+FILTER_COMMODITIES = ("Li", "Be", "Ta", "Nb", "W", "Mo", "Sn", "Sb", "Co", "Ni", "graphite", "Cu", "Au", "U")
 
 #: Source-record fields shown side by side on a site page, with their labels.
 RECORD_FIELDS = (
@@ -138,5 +145,20 @@ def _render_map() -> str:
     )
     fmap = build_sites_map(assets, endpoints, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
                            center=(settings.center_lat, settings.center_lon), zoom=settings.zoom,
-                           title="Central Asia Critical Minerals Atlas", rasters=rasters)
+                           title="Central Asia Critical Minerals Atlas", rasters=rasters,
+                           downloads=_download_panel())
     return fmap.get_root().render()
+
+
+def _download_panel() -> DownloadPanel:
+    state = get_state()
+    names = dict(zip(state.store.country_profiles["country"], state.store.country_profiles["name"], strict=True))
+    folder = state.analysis.rasters_dir
+    return DownloadPanel(
+        sites=url_for("api.sites"),
+        formats=tuple((name, exporter.label) for name, exporter in EXPORTERS.items()),
+        countries=tuple((code, names.get(code, code)) for code in ATLAS_COUNTRIES),
+        commodities=(*[group for group in GROUP_COLOURS if group != OTHER_GROUP], *FILTER_COMMODITIES),
+        rasters=tuple((f"{title} (GeoTIFF)", url_for("corridors.raster_download", name=name))
+                      for name, (title, _) in RASTERS.items() if (folder / f"{name}.tif").is_file()),
+    )

@@ -12,7 +12,13 @@ from layers.records import ATLAS_COUNTRIES
 from layers.types import BBox
 from webapp.errors import BadRequest
 
-_SITE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,200}$")
+#: A site id is the record id its source gave (``minmod:…``, ``mudd-jowitt-nickel:Kempirsai (Kempirsay)``):
+#: a letter or digit, then up to 200 characters that are neither a slash nor a control character.
+SITE_ID_PATTERN = r"^[A-Za-z0-9][^/\x00-\x1f\x7f]{0,200}$"
+_SITE_ID = re.compile(SITE_ID_PATTERN)
+#: A company id is a slug of lower-case letters, digits and hyphens.
+COMPANY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,120}$"
+_COMPANY_ID = re.compile(COMPANY_ID_PATTERN)
 
 
 def parse_bbox(value: str | None) -> BBox | None:
@@ -48,16 +54,16 @@ def parse_int(value: str | None, name: str, *, default: int, minimum: int, maxim
     return number
 
 
-def parse_countries(value: str | None) -> list[str] | None:
-    """Parse a comma-separated list of ISO alpha-2 codes of the atlas's countries."""
+def parse_countries(value: str | None, name: str = "country") -> list[str] | None:
+    """Parse a comma-separated list of ISO alpha-2 codes of the atlas's countries (parameter ``name``)."""
     if value is None or value == "":
         return None
     codes = [c.strip().upper() for c in value.split(",") if c.strip()]
     unknown = [c for c in codes if c not in ATLAS_COUNTRIES]
     if unknown or not codes:
         raise BadRequest(
-            f"country must be ISO 3166-1 alpha-2 codes among {', '.join(ATLAS_COUNTRIES)}; got {value!r}",
-            parameter="country",
+            f"{name} must be ISO 3166-1 alpha-2 codes among {', '.join(ATLAS_COUNTRIES)}; got {value!r}",
+            parameter=name,
         )
     return codes
 
@@ -82,7 +88,7 @@ def parse_query(value: str | None, *, max_length: int = 200) -> str | None:
 
 def parse_site_id(value: str) -> str:
     """Check a site id's form (the record id of its primary record)."""
-    if not _SITE_ID.match(value):
+    if not _SITE_ID.fullmatch(value):
         raise BadRequest(f"not a site id: {value!r}", parameter="site_id")
     return value
 
@@ -116,14 +122,14 @@ def parse_partners(value: str | None) -> list[str] | None:
     lookup = {g.lower(): g for g in PARTNER_GROUPS}
     groups = [t.strip().lower() for t in value.split(",") if t.strip()]
     unknown = [g for g in groups if g not in lookup]
-    if unknown:
+    if unknown or not groups:  # "," names no group: an error, as for country
         raise BadRequest(f"partner must be among {', '.join(PARTNER_GROUPS)}; got {value!r}", parameter="partner")
     return [lookup[g] for g in groups]
 
 
 def parse_company_id(value: str) -> str:
     """Check a company id's form (a slug)."""
-    if not re.match(r"^[a-z0-9][a-z0-9\-]{0,120}$", value):
+    if not _COMPANY_ID.fullmatch(value):
         raise BadRequest(f"not a company id: {value!r}", parameter="company_id")
     return value
 

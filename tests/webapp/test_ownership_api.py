@@ -190,3 +190,8 @@ def test_countries_layer_carries_partner_shares(client):
     body = client.get("/api/countries?as_of=2025-12-01").get_json()
     kz = next(f for f in body["features"] if f["properties"]["iso_a2"] == "KZ")
     assert kz["properties"]["licensed_sites"] >= 3 and kz["properties"]["partner_shares"]["USA"] > 0
+
+
+def test_timeline_starting_in_the_future_ends_where_it_starts(client):
+    body = client.get("/api/partners/timeline?from=2050").get_json()
+    assert (body["from"], body["to"]) == (2050, 2050)

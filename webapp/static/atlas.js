@@ -122,6 +122,85 @@
     });
   }
 
+  function select(choices, anyLabel, ariaLabel) {
+    var node = el("select");
+    if (anyLabel) {
+      var any = el("option", null, anyLabel);
+      any.value = "";
+      node.appendChild(any);
+    }
+    choices.forEach(function (choice) {
+      var opt = el("option", null, choice[1]);
+      opt.value = choice[0];
+      node.appendChild(opt);
+    });
+    node.setAttribute("aria-label", ariaLabel);
+    return node;
+  }
+
+  /* The map's bounds as minlon,minlat,maxlon,maxlat, widened to 6 decimals and kept within the globe. */
+  function boundsParam(map) {
+    var b = map.getBounds();
+    function clamp(v, low, high) { return Math.min(high, Math.max(low, v)); }
+    return [Math.floor(clamp(b.getWest(), -180, 180) * 1e6) / 1e6, Math.floor(clamp(b.getSouth(), -90, 90) * 1e6) / 1e6,
+      Math.ceil(clamp(b.getEast(), -180, 180) * 1e6) / 1e6, Math.ceil(clamp(b.getNorth(), -90, 90) * 1e6) / 1e6]
+      .join(",");
+  }
+
+  /* The Download panel: a format, a country and a commodity filter (which also filter the sites on the map)
+   * and "only the visible area"; its link downloads exactly the sites the map shows. Also links the rasters. */
+  function downloadPanel(map, options, getView, onFilter) {
+    var config = options.download;
+    var parts = {};
+    var panel = control("topright", "atlas-download", function (div) {
+      div.appendChild(el("strong", null, "Download"));
+      parts.format = select(config.formats, null, "Download format");
+      parts.country = select(config.countries, "all countries", "Show and download sites of a country");
+      parts.commodity = select(config.commodities.map(function (c) { return [c, c]; }), "all commodities",
+        "Show and download sites with a commodity");
+      parts.visible = el("input");
+      parts.visible.type = "checkbox";
+      parts.visible.checked = true;
+      [["Format ", parts.format], ["Country ", parts.country], ["Commodity ", parts.commodity]].forEach(function (row) {
+        var label = el("label", null, row[0]);
+        label.appendChild(row[1]);
+        div.appendChild(label);
+      });
+      var area = el("label");
+      area.appendChild(parts.visible);
+      area.appendChild(document.createTextNode(" only the visible area"));
+      div.appendChild(area);
+      parts.link = el("a", "atlas-download-link", "Download sites");
+      parts.link.setAttribute("download", "");
+      div.appendChild(parts.link);
+      if (config.rasters.length) {
+        var rasters = el("div", "atlas-download-rasters");
+        config.rasters.forEach(function (raster) {
+          var link = el("a", null, raster.title);
+          link.href = raster.href;
+          link.setAttribute("download", "");
+          rasters.appendChild(link);
+        });
+        div.appendChild(rasters);
+      }
+    });
+    panel.filter = function () { return { country: parts.country.value, commodity: parts.commodity.value }; };
+    panel.refresh = function () {
+      parts.link.href = withParams(config.sites, { f: parts.format.value, as_of: getView().asOf, mapped: "true",
+        country: parts.country.value, commodity: parts.commodity.value,
+        bbox: parts.visible.checked ? boundsParam(map) : "" });
+    };
+    panel.addTo(map);
+    parts.format.addEventListener("change", panel.refresh);
+    parts.visible.addEventListener("change", panel.refresh);
+    [parts.country, parts.commodity].forEach(function (node) {
+      node.addEventListener("change", function () { panel.refresh(); onFilter(panel.filter()); });
+    });
+    map.on("moveend", panel.refresh);
+    panel.refresh();
+    return panel;
+  }
+
   function searchBox(map, options, markers) {
     return control("topleft", "atlas-search", function (div) {
       var input = el("input");
@@ -296,10 +375,17 @@
       }).catch(function (err) { statusDiv.textContent = "Outlines failed: " + err.message; });
     }
 
+    // The country and commodity filters of the Download panel; a later load wins over one still on its way.
+    var filter = { country: "", commodity: "" };
+    var loads = 0;
     function loadSites() {
+      var load = ++loads;
       statusDiv.textContent = "Loading sites…";
       statusDiv.classList.remove("error");
-      fetchJson(withParams(options.endpoints.sites, { as_of: view.asOf })).then(function (fc) {
+      var url = withParams(options.endpoints.sites,
+        { as_of: view.asOf, country: filter.country, commodity: filter.commodity });
+      fetchJson(url).then(function (fc) {
+        if (load !== loads) { return; }
         cluster.clearLayers();
         markers = {};
         var layer = L.geoJSON(fc, {
@@ -318,6 +404,7 @@
         statusDiv.textContent = fc.numberReturned + " mapped sites";
         statusDiv.setAttribute("data-sites", String(fc.numberReturned));
         statusDiv.setAttribute("data-as-of", view.asOf);
+        statusDiv.setAttribute("data-filter", [filter.country, filter.commodity].join("|"));
       }).catch(function (err) {
         statusDiv.textContent = "Sites failed to load: " + err.message;
         statusDiv.classList.add("error");
@@ -353,12 +440,21 @@
       window.AtlasMap.current.transport = transport;
     }
     L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
+    var download = null;
     viewControl(options, function (next) {
       var reload = next.asOf !== view.asOf;
       view = next;
       if (reload) { loadSites(); loadCountries(); } else { recolour(); }
       if (reload) { setTimeout(recolour, 0); }
+      if (download) { download.refresh(); }
     }).addTo(map);
+    if (options.download) {
+      download = downloadPanel(map, options, function () { return view; }, function (next) {
+        filter = next;
+        loadSites();
+      });
+      window.AtlasMap.current.download = download;
+    }
     legendControl.addTo(map);
     searchBox(map, options, search).addTo(map);
   }

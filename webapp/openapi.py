@@ -1,0 +1,480 @@
+"""The OpenAPI 3.0 description of the JSON API, built from one table, served as JSON and as an HTML page."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import Blueprint, Response, render_template
+from markupsafe import Markup, escape
+
+from geo.analyze import RASTERS
+from geo.partners import PARTNER_GROUPS, SHARE_PROPERTY
+from layers.records import ATLAS_COUNTRIES
+from webapp.api_ownership import MAX_TIMELINE_YEARS
+from webapp.exports import EXPORTERS
+from webapp.geojson import SITE_PROPERTIES
+from webapp.params import COMPANY_ID_PATTERN, SITE_ID_PATTERN
+from webapp.state import ACCESS_PROPERTIES, AtlasState, get_state
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+
+OPENAPI_VERSION = "3.0.3"
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+
+_NUMBER = r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*"
+#: What ``parse_bbox`` reads: four decimal numbers separated by commas, spaces allowed around each.
+BBOX_PATTERN = rf"^{_NUMBER}(,{_NUMBER}){{3}}$"
+#: What ``parse_date`` reads: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, spaces allowed around it.
+DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?\s*$"
+
+
+@dataclass(frozen=True)
+class DocContext:
+    """What the document takes from the running app: the store's corridor ids, paging limits and examples."""
+
+    corridor_ids: tuple[str, ...]
+    default_limit: int
+    max_limit: int
+    site_example: str
+    company_example: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its name, where it goes, its JSON schema and what it means."""
+
+    name: str
+    schema: dict
+    description: str
+    location: str = "query"
+    comma_list: bool = False
+    example: object = None
+    key: str = ""  # the key in ``parameters()`` when two parameters share a name (``f``)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint: its path, its parameters (keys of ``parameters()``), 200 media types and error statuses."""
+
+    path: str
+    operation_id: str
+    tag: str
+    summary: str
+    params: tuple[str, ...] = ()
+    ok: tuple[tuple[str, str], ...] = ((GEOJSON, "FeatureCollection"),)
+    errors: tuple[int, ...] = ()
+    description: str = ""
+    html_errors: bool = False
+    downloads: bool = False  # takes ``f``: a download in any format of ``webapp.exports.EXPORTERS``
+
+
+def _comma_list(values: tuple[str, ...]) -> dict:
+    return {"type": "array", "items": {"type": "string", "enum": list(values)}, "minItems": 1}
+
+
+def parameters(ctx: DocContext) -> dict[str, Param]:
+    """Every parameter of the API, with the limits its parser in ``webapp.params`` enforces."""
+    params = (
+        Param("country", _comma_list(ATLAS_COUNTRIES),
+              "Countries, ISO 3166-1 alpha-2, comma-separated (`KZ,UZ`); case and spaces are ignored.",
+              comma_list=True),
+        Param("commodity", {"type": "string", "maxLength": 200},
+              "Commodities, comma-separated: element symbols (`Li`), names (`lithium`) or groups (`REE`, "
+              "`rare metals`); any of them matches, case-insensitive."),
+        Param("bbox", {"type": "string", "pattern": BBOX_PATTERN},
+              "`minlon,minlat,maxlon,maxlat` in WGS84 degrees: longitudes in -180..180, latitudes in -90..90, "
+              "minimum not above maximum (no antimeridian crossing). Only located sites match.",
+              example="68,38,72,42"),
+        Param("q", {"type": "string", "maxLength": 200}, "A name in any script (`Кутессай` finds Kutessai-II)."),
+        Param("mapped", {"type": "string", "enum": ["any", "true"], "default": "any"},
+              "`true`: only sites with a location."),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": ctx.max_limit, "default": ctx.default_limit},
+              "Features per page."),
+        Param("offset", {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0},
+              "Features skipped before the page."),
+        Param("as_of", {"type": "string", "pattern": DATE_PATTERN},
+              "The day asked about: `YYYY-MM-DD`, or `YYYY` / `YYYY-MM` for the first day of the period; a real "
+              "day between 1900-01-01 and 2100-12-31. Default: today.", example="2025-06-01"),
+        Param("partner", _comma_list(PARTNER_GROUPS),
+              "Controlling partner groups, comma-separated (`China,domestic state`); case is ignored.",
+              comma_list=True),
+        Param("corridor", {"type": "string", "enum": list(ctx.corridor_ids)},
+              "A corridor id. Alone: sites whose nearest corridor (existing, or any) it is; with `max_corridor_km`: "
+              "sites within that distance of it."),
+        Param("max_corridor_km", {"type": "number", "minimum": 0, "maximum": 20000},
+              "Distance in km: with `corridor`, to that corridor; alone, to the nearest existing corridor."),
+        Param("host", _comma_list(ATLAS_COUNTRIES),
+              "The host country whose view of domestic and foreign owners is taken (the first code given); "
+              "default: the country of the company's licences, else its home country.", comma_list=True),
+        Param("by", {"type": "string", "enum": ["country", "commodity_group"], "default": "country"},
+              "Rows of the matrix."),
+        Param("f", {"type": "string", "enum": ["json", "csv"], "default": "json"}, "Response format.",
+              key="f_matrix"),
+        Param("f", {"type": "string", "enum": list(EXPORTERS)},
+              "Download format: " + ", ".join(f"`{k}` ({e.label})" for k, e in EXPORTERS.items())
+              + ". Absent: the JSON view. A download is an attachment named `atlas-<layer>-<date>.<ext>`."),
+        Param("from", {"type": "integer", "minimum": 1990, "maximum": 2100, "default": 2010}, "First year."),
+        Param("to", {"type": "integer", "minimum": 1990, "maximum": 2100},
+              f"Last year: not before `from` and at most {MAX_TIMELINE_YEARS} years after it. Default: this year."),
+        Param("site_id", {"type": "string", "pattern": SITE_ID_PATTERN},
+              "A site id (the record id of the site's primary record), as in `/api/sites`.", location="path",
+              example=ctx.site_example),
+        Param("company_id", {"type": "string", "pattern": COMPANY_ID_PATTERN}, "A company id (a slug).",
+              location="path", example=ctx.company_example),
+        Param("name", {"type": "string", "enum": sorted(RASTERS)}, "The raster.", location="path"),
+    )
+    return {p.key or p.name: p for p in params}
+
+
+#: Every endpoint of the API, described once.
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("/api/sites", "listSites", "Sites", "Sites as GeoJSON, filtered and paged",
+              ("country", "commodity", "bbox", "q", "mapped", "limit", "offset", "as_of", "partner", "corridor",
+               "max_corridor_km"), ((GEOJSON, "SiteCollection"),), (400,),
+              "Sites without a location have `geometry: null` unless `mapped=true` or `bbox` is given. The "
+              "collection carries `numberMatched`, `numberReturned` and `next`/`prev` links; each site its "
+              "controlling and dominant partner and shares on `as_of`, and its corridor access. With `f`, every "
+              "match is downloaded unless `limit` is given (GeoPackage: with the source records).",
+              downloads=True),
+    Operation("/api/sites/{site_id}", "getSite", "Sites", "One site with its provenance and source records",
+              ("site_id",), ((GEOJSON, "SiteDetail"),), (400, 404)),
+    Operation("/api/sites/{site_id}/ownership", "getSiteOwnership", "Ownership",
+              "A site's partners, licences, ownership chains, relations and flags on a day",
+              ("site_id", "as_of"), ((JSON, "SiteOwnership"),), (400, 404)),
+    Operation("/api/sites/{site_id}/access", "getSiteAccess", "Corridors",
+              "A site's distance to each corridor, its nearest gateway and railhead, and rail km to each gateway",
+              ("site_id",), ((JSON, "SiteAccess"),), (400, 404), "404 also when the site has no location."),
+    Operation("/api/countries", "listCountries", "Sites",
+              "Country outlines (simplified) with the partner shares of their licensed deposits",
+              ("as_of",), ((GEOJSON, "CountryCollection"),), (400,), "With `f`: the full-resolution outlines.",
+              downloads=True),
+    Operation("/api/facilities", "listFacilities", "Sites",
+              "Processing plants, research centres and proposed hubs (a point where known)",
+              ("country",), ((GEOJSON, "FacilityCollection"),), (400,), downloads=True),
+    Operation("/api/companies/{company_id}", "getCompany", "Ownership",
+              "A company: owners, holdings, licences and partner attribution on a day",
+              ("company_id", "as_of", "host"), ((JSON, "Company"),), (400, 404)),
+    Operation("/api/partners/matrix", "getPartnerMatrix", "Ownership",
+              "Country (or commodity group) x partner matrix of licensed deposits on a day",
+              ("as_of", "by", "f_matrix"), ((JSON, "PartnerMatrix"), ("text/csv", "Csv")), (400,)),
+    Operation("/api/partners/timeline", "getPartnerTimeline", "Ownership",
+              "Sites controlled by each partner on 1 January of each year, per country",
+              ("from", "to"), ((JSON, "PartnerTimeline"),), (400,)),
+    Operation("/api/agreements", "listAgreements", "Ownership",
+              "State agreements, MoUs, roadmaps and declarations, newest first",
+              ("country",), ((JSON, "Agreements"),), (400,)),
+    Operation("/api/licences", "listLicences", "Ownership",
+              "Licences (a polygon where the area is known) with the sites each covers",
+              ("country",), ((GEOJSON, "LicenceCollection"),), (400,), "`country` filters by the deposit's country.",
+              downloads=True),
+    Operation("/api/corridors", "listCorridors", "Corridors", "Export corridors as lines",
+              ok=((GEOJSON, "CorridorCollection"),), errors=(400,), downloads=True),
+    Operation("/api/corridors/segments", "listCorridorSegments", "Corridors",
+              "Every corridor leg, along track or schematic with its reason", ok=((GEOJSON, "SegmentCollection"),),
+              errors=(400,), downloads=True),
+    Operation("/api/corridors/buffers", "listCorridorBuffers", "Corridors",
+              "Bands within 50, 100 and 250 km of existing corridors", ok=((GEOJSON, "BufferCollection"),),
+              errors=(400,), downloads=True),
+    Operation("/api/corridors/catchments", "listCatchments", "Corridors",
+              "Mapped sites within 50, 100 and 250 km of each corridor, per country", ok=((JSON, "Catchments"),)),
+    Operation("/api/gateways", "listGateways", "Corridors", "Border crossings, sea ports and rail junctions",
+              ok=((GEOJSON, "GatewayCollection"),), errors=(400,), downloads=True),
+    Operation("/api/access.csv", "getAccessCsv", "Corridors", "The per-site corridor access table as CSV",
+              ok=(("text/csv", "Csv"),)),
+    Operation("/downloads/{name}.tif", "getRaster", "Corridors",
+              "A GeoTIFF of the corridor analysis (distance to corridor, access cost)",
+              ("name",), (("image/tiff", "Binary"),), (404,),
+              "Outside `/api`, so its 404 is an HTML page.", html_errors=True),
+    Operation("/api/openapi.json", "getOpenApi", "Documentation", "This document (OpenAPI 3.0)",
+              ok=((JSON, "OpenApiDocument"),)),
+    Operation("/api/docs", "getApiDocs", "Documentation", "This document as a web page", ok=(("text/html", "Html"),)),
+)
+
+_ERRORS = {400: ("BadRequest", "A parameter is malformed or out of range; `parameter` names it."),
+           404: ("NotFound", "No such item.")}
+
+
+# --- component schemas -------------------------------------------------------------------------------------------
+
+STR = {"type": "string"}
+STR_OR_NULL = {"type": "string", "nullable": True}
+NUM = {"type": "number"}
+NUM_OR_NULL = {"type": "number", "nullable": True}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+STRS = {"type": "array", "items": STR}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: tuple[str, ...] | None = None, **props) -> dict:
+    """An object with typed ``props``, all required unless ``required`` names the required ones."""
+    return {"type": "object", "required": list(props if required is None else required), "properties": props}
+
+
+def _rows(required: tuple[str, ...] | None = None, **props) -> dict:
+    return {"type": "array", "items": _obj(required, **props)}
+
+
+def _feature(properties: dict, geometry: str = "Geometry", id_schema: dict = STR_OR_NULL) -> dict:
+    return _obj(("type", "geometry", "properties"), type={"type": "string", "enum": ["Feature"]}, id=id_schema,
+                geometry=_ref(geometry), properties=properties)
+
+
+def _collection(feature: dict, required: tuple[str, ...] = (), **members) -> dict:
+    """A FeatureCollection of ``feature``; foreign ``members`` are optional unless ``required`` names them."""
+    return _obj(("type", "features", *required), type={"type": "string", "enum": ["FeatureCollection"]},
+                features={"type": "array", "items": feature}, attribution=STR, licence=STR, **members)
+
+
+def _site_fields() -> dict:
+    """The properties of a site that both the list and the single site carry, typed."""
+    types = {"n_sources": INT, "location_precision_km": NUM_OR_NULL,
+             **dict.fromkeys(("commodities", "commodity_groups", "deposit_types", "source_record_ids", "names"), STRS)}
+    return {name: types.get(name, STR) for name in (*SITE_PROPERTIES, "url")}
+
+
+def _site_properties() -> dict:
+    """The properties of a site in ``/api/sites``: its fields, partners on ``as_of`` and corridor access."""
+    partner = {"type": "string", "enum": list(PARTNER_GROUPS), "nullable": True}
+    props = {**_site_fields(), "controlling_partner": partner, "dominant_partner": partner,
+             **dict.fromkeys(SHARE_PROPERTY.values(), {"type": "number", "minimum": 0, "maximum": 100,
+                                                         "nullable": True}),
+             **{name: NUM_OR_NULL if name.endswith(("_km", "_cost")) else STR_OR_NULL for name in ACCESS_PROPERTIES}}
+    return _obj(**props)
+
+
+_EDGE = _obj(edge_id=STR, owner_id=STR, owned_id=STR, share_pct=NUM_OR_NULL, relation=STR, valid_from=STR,
+             valid_to=STR, source=STR, confidence=STR)
+_RECORD = _obj(record_id=STR, source=STR, dataset=STR, name=STR, aliases=STRS, country=STR, commodities=STRS,
+               commodity_groups=STRS, deposit_types=STRS, status=STR, grade_tonnage={"type": "array"},
+               references=STRS, upstream_url=STR, location_precision_km=NUM_OR_NULL, location_status=STR,
+               location_raw=STR, country_check=STR, same_as=STRS)
+
+
+def component_schemas() -> dict[str, dict]:
+    """The schemas the responses refer to: GeoJSON, the error shape and each endpoint's body."""
+    return {
+        "Error": {**_obj(error={**_obj(("status", "title", "message"), status={**INT, "minimum": 400,
+                                                                               "maximum": 599},
+                                       title=STR, message=STR, parameter=STR), "additionalProperties": False}),
+                  "additionalProperties": False},
+        "Geometry": {**_obj(("type",), type={"type": "string", "enum": [
+            "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"]},
+            coordinates={"type": "array"}, geometries={"type": "array"}), "nullable": True},
+        "Point": {**_obj(type={"type": "string", "enum": ["Point"]},
+                         coordinates={"type": "array", "items": NUM, "minItems": 2, "maxItems": 3}),
+                  "nullable": True},
+        "Feature": _feature({"type": "object", "nullable": True}),
+        "FeatureCollection": _collection(_ref("Feature")),
+        "Link": _obj(("href", "rel"), href=STR, rel=STR, type=STR),
+        "SiteProperties": _site_properties(),
+        "SiteCollection": _collection(_feature(_ref("SiteProperties"), "Point"),
+                                      ("numberMatched", "numberReturned", "links", "as_of"), numberMatched=INT,
+                                      numberReturned=INT, links={"type": "array", "items": _ref("Link")}, as_of=STR),
+        "SiteDetail": _feature(_obj(**_site_fields(), provenance={"type": "object"}, source_records={
+            "type": "array", "items": _feature(_RECORD, "Point")}), "Point"),
+        "SiteOwnership": _obj(
+            site_id=STR, site_name=STR, as_of=STR, controlling_partner=STR_OR_NULL, dominant_partner=STR_OR_NULL,
+            flags=STRS, relations={"type": "array", "items": _EDGE},
+            partners=_rows(partner=STR, share_pct=NUM_OR_NULL, controls=BOOL, unknown_part=BOOL),
+            licences=_rows(licence_id=STR, holder_company_id=STR, holder_name=STR, licence_kind=STR, status=STR,
+                           granted=STR, valid_to=STR, in_force=BOOL, counted=BOOL, role=STR, reason=STR,
+                           confidence=STR, references=STR, holder_controlling_partner=STR_OR_NULL),
+            chains=_rows(licence_id=STR, holder_company_id=STR, controller_chain=STRS,
+                         controlling_partner=STR_OR_NULL, paths={"type": "array", "items": {"type": "object"}})),
+        "SiteAccess": _obj(
+            site_id=STR, name=STR, location_precision_km=NUM_OR_NULL, attribution=STR, gateways_off_network=STRS,
+            access={"type": "object"},
+            corridors=_rows(corridor_id=STR, status=STR, distance_km=NUM, nearest_lon=NUM, nearest_lat=NUM),
+            rail_to_gateways=_rows(gateway_id=STR, gateway_name=STR_OR_NULL, rail_km=NUM_OR_NULL,
+                                   access_km=NUM_OR_NULL)),
+        "CountryCollection": _collection(_feature(_obj(
+            ("iso_a2", "name", "name_ru"), iso_a2=STR, name=STR, name_ru=STR, licensed_sites=INT,
+            partner_shares={"type": "object", "additionalProperties": NUM}), "Geometry"), as_of=STR),
+        "Company": _obj(
+            company=_obj(company_id=STR, name=STR, name_ru=STR, kind=STR, home_country=STR, listed_on=STR,
+                         notes=STR, source=STR, confidence=STR),
+            as_of=STR, host_country=STR, owners={"type": "array", "items": _EDGE},
+            holdings={"type": "array", "items": _EDGE},
+            licences=_rows(licence_id=STR, deposit_name=STR, deposit_country=STR, licence_kind=STR, status=STR,
+                           granted=STR, valid_to=STR, site_ids=STRS),
+            controller_chain=STRS, controlling_partner=STR_OR_NULL, flags=STRS,
+            partners=_rows(partner=STR, share_pct=NUM_OR_NULL, ultimate_owner=STR, via_control=BOOL)),
+        "PartnerMatrix": _obj(as_of=STR, by={"type": "string", "enum": ["country", "commodity_group"]}, rows=_rows(
+            ("partner", "sites_with_licence", "sites_controlled", "share_site_equivalents"), country=STR,
+            commodity_group=STR, partner=STR, sites_with_licence=INT, sites_controlled=INT,
+            share_site_equivalents=NUM, sites_with_known_share=INT, sites_with_unknown_share=INT)),
+        "PartnerTimeline": _obj(**{"from": INT, "to": INT, "rows": _rows(
+            country=STR, date={"type": "string", "format": "date"}, partner=STR, sites_controlled=INT)}),
+        "Agreements": _obj(numberMatched=INT, agreements=_rows(
+            ("agreement_id", "country", "partner", "signed", "title"), agreement_id=STR, country=STR, partner=STR,
+            kind=STR, level=STR, signed=STR, title=STR, scope=STR, notes=STR, source=STR, confidence=STR)),
+        "CorridorCollection": _collection(_feature(_obj(
+            corridor_id=STR, name=STR, status=STR, length_km=NUM, track_share=NUM, schematic_share=NUM),
+            id_schema=STR)),
+        "SegmentCollection": _collection(_feature(_obj(
+            corridor_id=STR, corridor_name=STR, status=STR, seq=INT, from_name=STR, to_name=STR, mode=STR,
+            on_track=BOOL, reason=STR_OR_NULL, detail=STR_OR_NULL, length_km=NUM, straight_km=NUM))),
+        "BufferCollection": _collection(_feature(_obj(distance_km=NUM))),
+        "Catchments": _obj(attribution=STR, rows=_rows(corridor_id=STR, country=STR, within_50_km=INT,
+                                                       within_100_km=INT, within_250_km=INT)),
+        "FacilityCollection": _collection(_feature(_obj(
+            ("facility_id", "name", "country"), facility_id=STR, name=STR, name_ru=STR_OR_NULL, country=STR,
+            kind=STR_OR_NULL, city=STR_OR_NULL, operator_company_id=STR_OR_NULL, precision_km=NUM_OR_NULL),
+            "Point"), numberMatched=INT),
+        "LicenceCollection": _collection(_feature(_obj(
+            ("licence_id", "deposit_country", "site_ids"), licence_id=STR, deposit_name=STR, deposit_country=STR,
+            holder_company_id=STR_OR_NULL, licence_kind=STR, status=STR_OR_NULL, granted=STR_OR_NULL,
+            valid_to=STR_OR_NULL, commodities=STRS, site_ids=STRS)), numberMatched=INT),
+        "GatewayCollection": _collection(_feature(_obj(
+            node_id=STR, name=STR, name_ru=STR_OR_NULL, kind=STR, country=STR, location_precision=STR_OR_NULL,
+            notes=STR_OR_NULL), "Point")),
+        "Csv": {"type": "string", "description": "CSV, UTF-8, one row per item."},
+        "Binary": {"type": "string", "format": "binary"},
+        "Text": {"type": "string"},
+        "Html": {"type": "string"},
+        "OpenApiDocument": _obj(openapi={"type": "string", "enum": [OPENAPI_VERSION]}, info={"type": "object"},
+                                paths={"type": "object"}),
+    }
+
+
+# --- the document --------------------------------------------------------------------------------------------------
+
+
+def build_document(ctx: DocContext) -> dict:
+    """Return the OpenAPI 3.0 document of ``OPERATIONS`` for an app described by ``ctx``."""
+    params = parameters(ctx)
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})["get"] = _operation(op, params)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": "Central Asia Critical Minerals Atlas API", "version": "1",
+                 "description": "Critical-mineral deposits of Kazakhstan, Kyrgyzstan, Tajikistan, Uzbekistan and "
+                                "Turkmenistan, their owners and export corridors. GeoJSON is RFC 7946 (WGS84 "
+                                "longitude, latitude). Every API error answers "
+                                "`{\"error\": {status, title, message[, parameter]}}`.",
+                 "license": {"name": "MIT (code and curated tables); sources keep their own licences: see /sources"}},
+        "servers": [{"url": "/"}],
+        "tags": [{"name": name} for name in dict.fromkeys(op.tag for op in OPERATIONS)],
+        "paths": paths,
+        "components": {
+            "schemas": component_schemas(),
+            "responses": {name: {"description": text, "content": {JSON: {"schema": _ref("Error")}}}
+                          for name, text in _ERRORS.values()},
+        },
+    }
+
+
+#: Schema of each download media type that is not the JSON view's.
+_DOWNLOAD_SCHEMAS = {"text/csv": "Csv", "application/vnd.google-earth.kml+xml": "Text"}
+#: Headers of a download (``webapp.api.download_headers``).
+_DOWNLOAD_HEADERS = {
+    "Content-Disposition": "`attachment; filename=\"atlas-<layer>-<YYYY-MM-DD>.<ext>\"`",
+    "X-Atlas-Attribution": "Attribution of the data in the download (Latin-1).",
+    "X-Atlas-Licence": "Licences of the data in the download (Latin-1).",
+}
+
+
+def _operation(op: Operation, params: dict[str, Param]) -> dict:
+    content = {media: {"schema": _ref(schema)} for media, schema in op.ok}
+    ok: dict = {"description": "OK", "content": content}
+    if op.downloads:
+        for exporter in EXPORTERS.values():
+            content.setdefault(exporter.media_type, {"schema": _ref(_DOWNLOAD_SCHEMAS.get(exporter.media_type,
+                                                                                      "Binary"))})
+        ok["description"] = "The JSON view; with `f`, a download of that format."
+        ok["headers"] = {name: {"description": text, "schema": STR} for name, text in _DOWNLOAD_HEADERS.items()}
+    responses: dict[str, dict] = {"200": ok}
+    for status in op.errors:
+        name, text = _ERRORS[status]
+        responses[str(status)] = ({"description": text, "content": {"text/html": {"schema": _ref("Html")}}}
+                                  if op.html_errors else {"$ref": f"#/components/responses/{name}"})
+    body = {"operationId": op.operation_id, "tags": [op.tag], "summary": op.summary,
+            "parameters": [_parameter(params[key]) for key in (*op.params, *(("f",) if op.downloads else ()))],
+            "responses": responses}
+    if op.description:
+        body["description"] = op.description
+    return body
+
+
+def _parameter(param: Param) -> dict:
+    result = {"name": param.name, "in": param.location, "required": param.location == "path",
+              "description": param.description, "schema": param.schema}
+    if param.location == "query":
+        result["allowEmptyValue"] = True  # every parser reads an empty value as the parameter left out
+    if param.comma_list:
+        result.update(style="form", explode=False)
+    if param.example is not None:
+        result["example"] = param.example
+    return result
+
+
+def context_from_state(state: AtlasState) -> DocContext:
+    """Read the corridor ids, paging limits and example ids (a licensed, located site; a holder) from the store."""
+    sites = state.sites
+    located = sites[~(sites.geometry.isna() | sites.geometry.is_empty)]
+    licensed = located[located["site_id"].isin(set(state.store.licence_sites["site_id"]))]
+    candidates = [*licensed["site_id"], *located["site_id"], *sites["site_id"], "site"]
+    holders = [c for c in state.store.licences["holder_company_id"] if c in state.graph.companies]
+    return DocContext(corridor_ids=tuple(sorted(state.store.corridors["corridor_id"])),
+                      default_limit=state.settings.api.default_limit, max_limit=state.settings.api.max_limit,
+                      site_example=str(candidates[0]), company_example=[*holders, *state.graph.companies, "x"][0])
+
+
+@lru_cache(maxsize=8)
+def _document(ctx: DocContext) -> dict:
+    return build_document(ctx)
+
+
+def document() -> dict:
+    """The OpenAPI document of the running app (built once per store and settings)."""
+    return _document(context_from_state(get_state()))
+
+
+def flask_rule_to_path(rule: str) -> str:
+    """Write a Flask rule (``/api/sites/<path:site_id>``) as an OpenAPI path (``/api/sites/{site_id}``)."""
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([A-Za-z_]\w*)>", r"{\1}", rule)
+
+
+def schema_summary(schema: dict) -> str:
+    """One line saying what a parameter accepts: type or values, range, length, pattern and default."""
+    if schema.get("type") == "array":
+        parts = ["comma-separated, any of: " + ", ".join(schema["items"]["enum"])]
+    elif "enum" in schema:
+        parts = ["one of: " + ", ".join(map(str, schema["enum"]))]
+    else:
+        parts = [schema.get("type", "")]
+    if "minimum" in schema or "maximum" in schema:
+        parts.append(f"{schema.get('minimum', '')}..{schema.get('maximum', '')}")
+    if "maxLength" in schema:
+        parts.append(f"at most {schema['maxLength']} characters")
+    if "pattern" in schema:
+        parts.append(f"pattern {schema['pattern']}")
+    if "default" in schema:
+        parts.append(f"default {schema['default']}")
+    return "; ".join(parts)
+
+
+def inline_code(text: str) -> Markup:
+    """Escape ``text`` for HTML, then set its `backquoted` spans as code."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3.0 document of this API, in the order of ``OPERATIONS``."""
+    return Response(json.dumps(document(), ensure_ascii=False), mimetype=JSON)
+
+
+@bp.get("/docs")
+def docs():
+    """The OpenAPI document as a web page, rendered on the server from the same table."""
+    return render_template("openapi.html", doc=document(), summary=schema_summary, text=inline_code)
