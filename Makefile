@@ -14,7 +14,7 @@ ANALYSIS := data/analysis.gpkg
 STORE_INPUTS := $(wildcard layers/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
 
-.PHONY: run test build data lint bench clean browser-deps
+.PHONY: run test build data lint bench bench-deps clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,10 +42,15 @@ test: $(VENV)/.installed  ## lint and run every test (the browser test needs Deb
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
+bench-deps:  ## system libraries the pygeoapi side of bench/bench_ogc.py needs (Debian, as root)
+	test -e /usr/lib/x86_64-linux-gnu/mod_spatialite.so || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-mod-spatialite)
+
+bench: $(VENV)/.installed bench-deps
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_api.py
 	$(PY) bench/bench_corridor_distance.py
+	$(PY) bench/bench_ogc.py
 
 clean:
 	rm -rf $(VENV) $(STORE) $(ANALYSIS) data/rasters .pytest_cache .ruff_cache

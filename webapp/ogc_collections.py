@@ -194,7 +194,13 @@ def sites_at(state: AtlasState, as_of: date) -> gpd.GeoDataFrame:
 
 
 def _sites_in_bbox(frame: gpd.GeoDataFrame, bbox: BBox) -> gpd.GeoDataFrame:
-    return filter_sites(frame, SiteQuery(bbox=bbox))
+    # Points inside the box or on its edge, as geo.sites.filter_sites has them, with numpy on the coordinates:
+    # this is the hot path of a bbox query (unmapped sites give NaN and never match).
+    geometries = frame.geometry.values
+    x, y = shapely.get_x(geometries), shapely.get_y(geometries)
+    with np.errstate(invalid="ignore"):
+        inside = (x >= bbox.minx) & (x <= bbox.maxx) & (y >= bbox.miny) & (y <= bbox.maxy)
+    return frame[inside]
 
 
 def _segments(state: AtlasState, as_of: date) -> gpd.GeoDataFrame:
