@@ -90,3 +90,62 @@ def page(frame: gpd.GeoDataFrame, *, limit: int, offset: int) -> gpd.GeoDataFram
         The page (empty past the end).
     """
     return frame.iloc[offset: offset + limit]
+
+
+def filter_by_corridor(sites: pd.DataFrame, site_corridors: pd.DataFrame, site_access: pd.DataFrame,
+                       corridor: str | None, max_km: float | None) -> pd.DataFrame:
+    """Keep the sites near a corridor.
+
+    Parameters
+    ----------
+    sites : DataFrame
+        Sites (any frame with ``site_id``).
+    site_corridors, site_access : DataFrame
+        The analysis layers ``site_corridors`` and ``site_access``.
+    corridor : str or None
+        A corridor id.
+    max_km : float or None
+        A geodesic distance in km.
+
+    Returns
+    -------
+    DataFrame
+        With both: sites within ``max_km`` of ``corridor``. With ``corridor`` alone: sites whose nearest
+        corridor (existing, or of any status) it is. With ``max_km`` alone: sites within ``max_km`` of their
+        nearest existing corridor. With neither: ``sites`` unchanged. Unmapped sites never match.
+    """
+    if corridor is None and max_km is None:
+        return sites
+    if corridor is not None and max_km is not None:
+        rows = site_corridors[site_corridors["corridor_id"] == corridor]
+        keep = rows.loc[rows["distance_km"] <= max_km, "site_id"]
+    elif corridor is not None:
+        keep = site_access.loc[(site_access["nearest_corridor"] == corridor)
+                               | (site_access["nearest_corridor_any"] == corridor), "site_id"]
+    else:
+        keep = site_access.loc[site_access["corridor_distance_km"] <= max_km, "site_id"]
+    return sites[sites["site_id"].isin(set(keep))]
+
+
+def filter_by_controlling_partner(sites: pd.DataFrame, partner_table: pd.DataFrame,
+                                  partners: list[str] | None) -> pd.DataFrame:
+    """Keep the sites whose controlling partner (``geo.site_ownership.partner_table``) is one of ``partners``.
+
+    Parameters
+    ----------
+    sites : DataFrame
+        Sites (any frame with ``site_id``).
+    partner_table : DataFrame
+        Partner attribution on the as-of date, indexed by ``site_id``.
+    partners : list of str or None
+        Partner groups; None or empty keeps every site.
+
+    Returns
+    -------
+    DataFrame
+        The kept rows, in order.
+    """
+    if not partners:
+        return sites
+    controlled = set(partner_table.index[partner_table["controlling_partner"].isin(partners)])
+    return sites[sites["site_id"].isin(controlled)]

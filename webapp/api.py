@@ -11,7 +11,7 @@ from flask import Blueprint, Response, json, request, url_for
 
 from geo.partners import SHARE_PROPERTY
 from geo.rollups import partner_matrix
-from geo.sites import SiteQuery, filter_sites, page
+from geo.sites import SiteQuery, filter_by_controlling_partner, filter_by_corridor, filter_sites, page
 from webapp.errors import BadRequest
 from webapp.exports import EXPORTERS, Credit, export_filename, geojson_document, layer_credit
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
@@ -112,12 +112,8 @@ def matched_sites(state) -> tuple[gpd.GeoDataFrame, pd.DataFrame, date]:
     partners = parse_partners(request.args.get("partner"))
     table = state.partners_at(as_of)
     matched = filter_sites(state.sites, query)
-    if partners:
-        controlled = set(table.index[table["controlling_partner"].isin(partners)])
-        matched = matched[matched["site_id"].isin(controlled)]
-    matched = filter_by_corridor(matched, state, parse_corridor(request.args.get("corridor"), state),
-                                 parse_float(request.args.get("max_corridor_km"), "max_corridor_km",
-                                             minimum=0.0, maximum=20_000.0))
+    matched = filter_by_controlling_partner(matched, table, partners)
+    matched = corridor_filter(matched, state, request.args)
     return matched, table, as_of
 
 
@@ -177,6 +173,9 @@ def records_frame(rows: gpd.GeoDataFrame, state) -> gpd.GeoDataFrame:
     return frame
 
 
+#: The largest ``max_corridor_km`` accepted.
+MAX_CORRIDOR_KM = 20_000.0
+
 #: The access properties of a site without a location.
 NO_ACCESS = dict.fromkeys(ACCESS_PROPERTIES)
 
@@ -191,24 +190,13 @@ def parse_corridor(value: str | None, state) -> str | None:
     return value
 
 
-def filter_by_corridor(sites, state, corridor: str | None, max_km: float | None):
-    """Keep sites near a corridor: within ``max_km`` of ``corridor``; nearest to ``corridor`` (existing or
-    planned) when no distance is given; within ``max_km`` of the nearest existing corridor when no corridor is."""
-    if corridor is None and max_km is None:
-        return sites
-    table = state.analysis.layer("site_corridors")
-    if corridor is not None:
-        rows = table[table["corridor_id"] == corridor]
-        if max_km is not None:
-            keep = set(rows.loc[rows["distance_km"] <= max_km, "site_id"])
-        else:
-            access = state.analysis.layer("site_access")
-            keep = set(access.loc[(access["nearest_corridor"] == corridor)
-                                  | (access["nearest_corridor_any"] == corridor), "site_id"])
-    else:
-        access = state.analysis.layer("site_access")
-        keep = set(access.loc[access["corridor_distance_km"] <= max_km, "site_id"])
-    return sites[sites["site_id"].isin(keep)]
+def corridor_filter(sites, state, args) -> gpd.GeoDataFrame:
+    """Apply the request's ``corridor`` and ``max_corridor_km`` to ``sites`` (see geo.sites.filter_by_corridor)."""
+    analysis = state.analysis
+    return filter_by_corridor(sites, analysis.layer("site_corridors"), analysis.layer("site_access"),
+                              parse_corridor(args.get("corridor"), state),
+                              parse_float(args.get("max_corridor_km"), "max_corridor_km", minimum=0.0,
+                                          maximum=MAX_CORRIDOR_KM))
 
 
 def partner_properties(table, site_id: str) -> dict:

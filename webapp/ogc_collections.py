@@ -17,11 +17,11 @@ from geo.partners import SHARE_PROPERTY
 from geo.sites import SiteQuery, filter_sites
 from layers.schema import CORRIDOR_STATUSES, STORE_CRS
 from layers.types import BBox
-from webapp.api import NO_ACCESS, RECORD_PROPERTIES, filter_by_corridor, parse_corridor
+from webapp.api import NO_ACCESS, RECORD_PROPERTIES, corridor_filter
 from webapp.errors import NotFound
 from webapp.geojson import SITE_PROPERTIES
 from webapp.ogc_geojson import feature_texts
-from webapp.params import parse_choice, parse_countries, parse_float, parse_partners, parse_query, parse_terms
+from webapp.params import parse_choice, parse_countries, parse_partners, parse_query, parse_terms
 from webapp.state import ACCESS_PROPERTIES, AtlasState
 
 #: The partner properties of a site on the as-of date (as ``/api/sites`` gives them).
@@ -160,9 +160,7 @@ def _partner(frame: gpd.GeoDataFrame, args: Mapping[str, str], state: AtlasState
 
 
 def _corridor(frame: gpd.GeoDataFrame, args: Mapping[str, str], state: AtlasState) -> gpd.GeoDataFrame:
-    corridor = parse_corridor(args.get("corridor"), state)
-    max_km = parse_float(args.get("max_corridor_km"), "max_corridor_km", minimum=0.0, maximum=20_000.0)
-    return filter_by_corridor(frame, state, corridor, max_km)
+    return corridor_filter(frame, state, args)
 
 
 COUNTRY = "ISO 3166-1 alpha-2 codes, comma-separated (KZ, KG, TJ, UZ, TM)"

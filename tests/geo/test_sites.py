@@ -1,8 +1,9 @@
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo.sites import SiteQuery, filter_sites, page
+from geo.sites import SiteQuery, filter_by_controlling_partner, filter_by_corridor, filter_sites, page
 from layers.errors import CRSMismatchError
 from layers.names import name_keys
 from layers.types import BBox
@@ -60,3 +61,33 @@ def test_filter_refuses_a_projected_layer(sites):
                                                           (1, 9, [])])
 def test_page(sites, limit, offset, expected):
     assert page(sites, limit=limit, offset=offset)["site_id"].tolist() == expected
+
+
+SITE_CORRIDORS = pd.DataFrame({"site_id": ["a", "a", "b", "b", "c", "c"],
+                               "corridor_id": ["north", "cku", "north", "cku", "north", "cku"],
+                               "distance_km": [10.0, 300.0, 80.0, 40.0, 500.0, 600.0]})
+SITE_ACCESS = pd.DataFrame({"site_id": ["a", "b", "c"], "nearest_corridor": ["north", "north", "north"],
+                            "nearest_corridor_any": ["north", "cku", "north"],
+                            "corridor_distance_km": [10.0, 80.0, 500.0]})
+
+
+@pytest.mark.parametrize(("corridor", "max_km", "expected"), [
+    (None, None, ["a", "b", "c", "d"]),
+    ("north", 100.0, ["a", "b"]),
+    ("cku", 100.0, ["b"]),
+    ("cku", None, ["b"]),  # nearest of any status
+    ("north", None, ["a", "b", "c"]),  # nearest existing
+    (None, 50.0, ["a"]),
+    (None, 0.0, []),
+])
+def test_filter_by_corridor(sites, corridor, max_km, expected):
+    result = filter_by_corridor(sites, SITE_CORRIDORS, SITE_ACCESS, corridor, max_km)
+    assert result["site_id"].tolist() == expected
+
+
+@pytest.mark.parametrize(("partners", "expected"), [(None, ["a", "b", "c", "d"]), (["USA"], ["b"]),
+                                                     (["USA", "China"], ["a", "b"]), (["EU"], [])])
+def test_filter_by_controlling_partner(sites, partners, expected):
+    table = pd.DataFrame({"controlling_partner": ["China", "USA", None]}, index=pd.Index(["a", "b", "c"],
+                                                                                          name="site_id"))
+    assert filter_by_controlling_partner(sites, table, partners)["site_id"].tolist() == expected
