@@ -23,6 +23,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from layers.commodities import normalise_commodities
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
+from layers.messages import describe_columns
 from layers.schema import LICENCES, STORE_CRS
 from layers.tables import Row, assemble, join_notes
 
@@ -66,6 +67,9 @@ class _Feature(Row):
         """Return the error for a bad value, naming file, feature, field and licence column."""
         name = self.fields.get(column, column)
         return SourceFormatError(f"{self.path}: feature {self.number}, field {name!r} ({column}): {problem}")
+
+#: Every field name the loader looks for: the only ones of a file's names its errors may quote.
+_KNOWN_FIELDS = tuple(name for names in FIELD_CANDIDATES.values() for name in names)
 
 
 def load_licence_areas(paths: list[Path], source: Source) -> gpd.GeoDataFrame:
@@ -160,8 +164,9 @@ def _field_map(frame: gpd.GeoDataFrame, source: Source, path: Path) -> dict[str,
             fields[column] = found
     if "licence_id" not in fields:
         raise ColumnMappingError(
-            f"{path}: no licence id field; looked for {', '.join(FIELD_CANDIDATES['licence_id'])}; the file has "
-            f"{columns}; map one in data/sources.toml [source.columns] (licence_id = \"...\")"
+            f"{path}: no licence id field; looked for {', '.join(FIELD_CANDIDATES['licence_id'])}; "
+            f"{describe_columns(columns, _KNOWN_FIELDS)}; "
+            "map one in data/sources.toml [source.columns] (licence_id = \"...\")"
         )
     return fields
 

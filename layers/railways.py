@@ -15,6 +15,7 @@ import shapely
 from layers.errors import SourceFormatError
 from layers.features import feature_error, osm_ids, read_vector, text_values
 from layers.manifest import Source
+from layers.messages import describe_columns
 from layers.schema import RAILWAYS, STORE_CRS, validate
 
 log = logging.getLogger(__name__)
@@ -133,8 +134,8 @@ def _shape_of(raw: gpd.GeoDataFrame, path: Path) -> RailShape:
         if set(shape.columns) <= columns:
             return shape
     expected = "; ".join(f"{s.name} ({', '.join(s.columns)})" for s in RAIL_SHAPES)
-    has = [c for c in raw.columns if c != "geometry"]
-    raise SourceFormatError(f"{path}: not a railway file this loader knows: it has columns {has}; expected "
+    has = describe_columns(raw.columns, [c for s in RAIL_SHAPES for c in s.columns])
+    raise SourceFormatError(f"{path}: not a railway file this loader knows: {has}; expected "
                             f"the columns of one of: {expected}")
 
 

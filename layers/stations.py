@@ -11,6 +11,7 @@ import pandas as pd
 from layers.errors import ColumnMappingError
 from layers.features import feature_error, osm_ids, read_vector, text_values
 from layers.manifest import Source
+from layers.messages import describe_columns
 from layers.schema import STATIONS, STORE_CRS, validate
 
 #: Columns a station file must have; ``nameLocal`` (local-script name) is read when present.
@@ -37,7 +38,7 @@ def load_stations(paths: list[Path], source: Source) -> gpd.GeoDataFrame:
     Raises
     ------
     ColumnMappingError
-        If a file lacks ``id``, ``name`` or ``type`` (the message lists the columns it has).
+        If a file lacks ``id``, ``name`` or ``type`` (the message counts the columns it has).
     SourceFormatError
         If a file cannot be read or has no CRS, or (naming file, row and column) a feature has no geometry, a
         geometry that is not a Point, or an OSM id that is missing, malformed or repeated.
@@ -47,8 +48,8 @@ def load_stations(paths: list[Path], source: Source) -> gpd.GeoDataFrame:
         raw = read_vector(path, "stations")
         missing = [c for c in STATION_COLUMNS if c not in raw.columns]
         if missing:
-            has = [c for c in raw.columns if c != "geometry"]
-            raise ColumnMappingError(f"{path}: missing station columns {missing}; the file has {has}")
+            raise ColumnMappingError(f"{path}: missing station columns {missing}; "
+                                     f"{describe_columns(raw.columns, STATION_COLUMNS)}")
         _check_points(raw, path)
         frames.append(pd.DataFrame({
             "station_id": [f"osm:{i}" for i in osm_ids(raw["id"], path, "id", seen)],

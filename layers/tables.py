@@ -22,6 +22,7 @@ from layers.countries import normalise_country
 from layers.dates import period_start
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
+from layers.messages import describe_columns
 from layers.records import ATLAS_COUNTRIES
 from layers.schema import STORE_CRS, LayerSchema, validate
 
@@ -215,7 +216,8 @@ def read_table(path: Path, source: Source, spec: TableSpec) -> pd.DataFrame:
     missing = [c for c in spec.required if c not in table.columns]
     if missing:
         raise ColumnMappingError(
-            f"{path}: missing required {spec.name} columns {missing}; the file has {list(table.columns)}; "
+            f"{path}: missing required {spec.name} columns {missing}; "
+            f"{describe_columns(table.columns, (*spec.required, *spec.optional))}; "
             f"see {spec.doc} or map them in data/sources.toml [source.columns]"
         )
     return table

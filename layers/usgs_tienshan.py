@@ -21,6 +21,7 @@ from layers.coordinates import lonlat_from_geometry, parse_pair
 from layers.countries import normalise_country
 from layers.errors import ColumnMappingError, SourceFormatError, SourceNotFoundError
 from layers.manifest import Source
+from layers.messages import describe_columns
 from layers.records import ATLAS_COUNTRIES, LoadResult, check_coordinates, make_quarantine, make_records
 from layers.records import point_or_none as _point
 from layers.records import precision_from_coordinates as _precision_guess
@@ -64,6 +65,8 @@ _DMS_PARTS = {"latitude": ("lat_deg", "lat_min", "lat_sec", "lat_hem"),
 
 #: Readable files in the order one is preferred when the manifest matches several (USGS data
 #: releases often ship the same table as geodatabase, shapefile and CSV).
+#: Every column name the loader looks for: the only ones of a file's names its errors may quote.
+_KNOWN_COLUMNS = tuple(name for names in CANDIDATES.values() for name in names)
 _PREFERENCE = (".gdb", ".gpkg", ".shp", ".geojson", ".json", ".xlsx", ".xlsm", ".csv", ".txt", ".zip")
 _VECTOR = (".gdb", ".gpkg", ".shp", ".geojson", ".json")
 _SHEET_NAME = re.compile(r"occurrence|data", re.IGNORECASE)
@@ -174,7 +177,8 @@ def _read_zip(path: Path) -> _Table:
             members = {re.sub(r"(\.gdb)/.*$", r"\1", n, flags=re.IGNORECASE) for n in names}
             usable = [m for m in members if Path(m).suffix.lower() in _PREFERENCE[:-1]]
             if not usable:
-                raise SourceFormatError(f"{path.name}: the zip holds no readable table ({sorted(names)[:20]})")
+                raise SourceFormatError(f"{path.name}: the zip holds no readable table ({len(names)} members, "
+                                        f"none {', '.join(_PREFERENCE[:-1])})")
             member = min(usable, key=lambda m: (_PREFERENCE.index(Path(m).suffix.lower()), m))
             label = f"{path.name}/{member}"
             suffix = Path(member).suffix.lower()
@@ -270,7 +274,7 @@ def _map_columns(table: _Table, overrides: dict[str, str]) -> dict[str, str]:
     if absent:
         raise ColumnMappingError(
             f"{table.label}: [source.columns] names columns not in the file ({', '.join(absent)}); "
-            f"the file has columns {present}"
+            f"{describe_columns(present, _KNOWN_COLUMNS)}"
         )
     by_key: dict[str, str] = {}
     for column in present:
@@ -303,7 +307,7 @@ def _check_required(table: _Table, mapping: dict[str, str], present: list[str]) 
     tried = "; ".join(f"{t}: {', '.join(CANDIDATES[t])}{dms.get(t, '')}" for t in missing)
     raise ColumnMappingError(
         f"{table.label}: cannot map required fields {missing}; candidate names tried: {tried}; "
-        f"the file has columns {present}; map them in data/sources.toml [source.columns] "
+        f"{describe_columns(present, _KNOWN_COLUMNS)}; map them in data/sources.toml [source.columns] "
         "(see docs/USGS_TIENSHAN.md)"
     )
 

@@ -82,7 +82,8 @@ def test_a_missing_required_column_is_a_mapping_error(tmp_path: Path) -> None:
     with pytest.raises(ColumnMappingError) as exc_info:
         load_companies([path], _source())
     assert str(exc_info.value) == (
-        f"{path}: missing required companies columns ['name']; the file has ['company_id', 'kind']; "
+        f"{path}: missing required companies columns ['name']; "
+        "the file has 2 columns, of the expected names ['company_id', 'kind']; "
         "see docs/LICENCE_IMPORT.md or map them in data/sources.toml [source.columns]"
     )
 

@@ -142,7 +142,8 @@ def test_a_file_without_licence_id_field_is_a_mapping_error(tmp_path: Path) -> N
         load_licence_areas([path], _source())
     assert str(exc_info.value) == (
         f"{path}: no licence id field; looked for LICENCE_ID, LICENSE_ID, LICENCE_NO, LICENSE_NO, LICENCE_NUMBER, "
-        "LICENSE_NUMBER, LIC_NO, LIC_ID, LICENCE_CODE, LICENSE_CODE, CODE; the file has ['HOLDER']; map one in "
+        "LICENSE_NUMBER, LIC_NO, LIC_ID, LICENCE_CODE, LICENSE_CODE, CODE; "
+        "the file has 1 column, of the expected names ['HOLDER']; map one in "
         'data/sources.toml [source.columns] (licence_id = "...")'
     )
 

@@ -185,7 +185,7 @@ def test_a_missing_required_column_names_the_columns(tmp_path: Path) -> None:
         load_national_deposits([path], _source())
     assert str(exc_info.value) == (
         f"{path}: missing required national template columns ['country', 'lon']; "
-        "the file has ['name', 'longitude', 'lat']; "
+        "the file has 3 columns, of the expected names ['name', 'lat']; "
         "see docs/NATIONAL_TEMPLATE.md or map them in data/sources.toml [source.columns]"
     )
 

@@ -101,7 +101,8 @@ def test_a_file_of_another_shape_is_refused_naming_its_columns(tmp_path: Path) -
     with pytest.raises(SourceFormatError) as exc_info:
         load_railways([path], SOURCE)
     assert str(exc_info.value) == (
-        f"{path}: not a railway file this loader knows: it has columns ['name', 'highway']; expected the columns "
+        f"{path}: not a railway file this loader knows: the file has 2 columns, of the expected names ['name']; "
+        "expected the columns "
         "of one of: Natural Earth railroads (scalerank, featurecla, rwdb_rr_id); OSM Overpass extract (id, type, "
         "extract); OSM Geofabrik railways layer (osm_id, fclass, name)"
     )

@@ -45,7 +45,8 @@ def test_a_file_without_the_station_columns_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path / "stations.geojson", {"osm_id": [1], "name": ["Khorgos"]}, [KHORGOS])
     with pytest.raises(ColumnMappingError) as exc_info:
         load_stations([path], SOURCE)
-    assert str(exc_info.value) == f"{path}: missing station columns ['id', 'type']; the file has ['osm_id', 'name']"
+    assert str(exc_info.value) == (f"{path}: missing station columns ['id', 'type']; "
+                                   "the file has 2 columns, of the expected names ['name']")
 
 
 @pytest.mark.parametrize(

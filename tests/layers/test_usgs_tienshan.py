@@ -247,7 +247,7 @@ def test_manifest_override_wins_over_candidates(tmp_path: Path) -> None:
     [
         ({"name": "NO_SUCH"},
          "deposits.csv: [source.columns] names columns not in the file (name = 'NO_SUCH'); "
-         "the file has columns ['DEP_NAME', 'LATITUDE', 'LONGITUDE', 'COUNTRY']"),
+         "the file has 4 columns, of the expected names ['DEP_NAME', 'LATITUDE', 'LONGITUDE', 'COUNTRY']"),
         ({"elevation": "DEP_NAME"},
          "deposits.csv: [source.columns] names unknown targets ['elevation']; known: "
          "['name', 'latitude', 'longitude', 'country', 'commodities', 'deposit_type_group', 'deposit_type', "
@@ -276,7 +276,7 @@ def test_unmappable_file_raises_naming_file_targets_candidates_and_columns(tmp_p
         "longitude: LONGITUDE, LONG, LON, LON_DD, Long_WGS84, DEC_LONG, X (or LONG_DEG, LON_DEG, LONG_D, "
         "LON_D with minutes and seconds); "
         "country: COUNTRY, CNTRY, Country_Name; "
-        "the file has columns ['foo', 'bar']; map them in data/sources.toml [source.columns] "
+        "the file has 2 columns, none of the expected names; map them in data/sources.toml [source.columns] "
         "(see docs/USGS_TIENSHAN.md)"
     )
 
