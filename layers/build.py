@@ -24,6 +24,7 @@ from layers.registry import LOADERS, get_loader
 from layers.relations import RELATION_LAYERS, RelationsReport, build_relations
 from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
 from layers.settings import SourceSettings, StoreSettings
+from layers.shrink import check_shrink
 from layers.store import write_store
 from layers.transport import RASTERS, TRANSPORT_LAYERS, TransportReport, build_transport
 
@@ -97,6 +98,11 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     ------
     BuildError
         If no deposit source is present, or two sources give the same record id.
+    StoreShrinkError
+        If the new store would drop a source the previous one had or lose more than
+        ``store.max_site_loss`` of its sites (unless ``store.allow_shrink``).
+    SourceUnreadableError, SourcePathError
+        If a source's file is present but unreadable, or resolves outside its directory.
     SourceFormatError
         If the relation tables refer to a company that is not in companies, a corridor waypoint names a corridor
         that is not in corridors, or two sources give one id.
@@ -138,7 +144,9 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     report.seconds = time.perf_counter() - started
     layers = {"sites": sites, "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
               "quarantine": quarantine_table, "countries": countries, **relations, **transport}
-    write_store(store.store_path, layers, _sources_table(manifest, report), _build_info(report))
+    sources_table = _sources_table(manifest, report)
+    check_shrink(store, sources_table, report.sites_out)
+    write_store(store.store_path, layers, sources_table, _build_info(report))
     report.write_seconds = time.perf_counter() - started - report.seconds
     return report
 
@@ -233,10 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m layers.build", description=__doc__)
     parser.add_argument("--raw-dir", type=Path, help="raw-data directory (default: ATLAS_RAW_DIR or data/raw)")
     parser.add_argument("--store", type=Path, help="store path (default: ATLAS_STORE_PATH or data/atlas.gpkg)")
+    parser.add_argument("--allow-shrink", action="store_true",
+                        help="replace the store even if a source it had is gone or more sites than "
+                             "ATLAS_MAX_SITE_LOSS (default 10 %%) would be lost")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     source_settings = SourceSettings(**({"raw_dir": args.raw_dir} if args.raw_dir else {}))
-    store_settings = StoreSettings(**({"store_path": args.store} if args.store else {}))
+    store_settings = StoreSettings(**({"store_path": args.store} if args.store else {}),
+                                   **({"allow_shrink": True} if args.allow_shrink else {}))
     try:
         report = build_store(source_settings, store_settings)
     except AtlasError as exc:

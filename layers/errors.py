@@ -13,6 +13,14 @@ class SourceFormatError(AtlasError):
     """A raw source exists but cannot be read as the format its loader expects."""
 
 
+class SourceUnreadableError(AtlasError):
+    """A raw source file is present but cannot be read: a directory, a dangling or looping symlink, no permission."""
+
+
+class SourcePathError(AtlasError):
+    """A source's file lies outside its directory (the raw-data directory, or data/ for curated tables)."""
+
+
 class ColumnMappingError(SourceFormatError):
     """A tabular source lacks columns the loader needs, even after the column mapping."""
 
@@ -35,6 +43,10 @@ class StoreError(AtlasError):
 
 class BuildError(AtlasError):
     """The build cannot produce a store from the sources present."""
+
+
+class StoreShrinkError(BuildError):
+    """A build would drop a source the previous store had, or lose more than the allowed share of its sites."""
 
 
 class LayerNotFound(AtlasError):

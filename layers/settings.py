@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The project's root folder (the one holding ``layers/``).
@@ -27,11 +27,15 @@ class SourceSettings(BaseSettings):
 
 
 class StoreSettings(BaseSettings):
-    """Where the built store is written and read."""
+    """Where the built store is written and read, and when a build may replace a bigger one."""
 
     model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
 
     store_path: Path = PROJECT_ROOT / "data" / "atlas.gpkg"
+    #: Share of the previous store's sites a build may lose before it refuses to replace it (0.1 = 10 %).
+    max_site_loss: float = Field(default=0.10, ge=0.0, le=1.0)
+    #: Replace the previous store even if the build drops a source it had or loses more sites than allowed.
+    allow_shrink: bool = False
 
     @field_validator("store_path")
     @classmethod
