@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as std_json
+import re
 from datetime import date
 
 import geopandas as gpd
@@ -30,6 +31,9 @@ from webapp.params import (
 from webapp.state import ACCESS_PROPERTIES, get_state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+#: Whitespace and control characters (C0, DEL, C1, line and paragraph separators) that a header value folds.
+_HEADER_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 #: Source-record columns written in a site's ``source_records``.
 RECORD_PROPERTIES = (
@@ -87,8 +91,10 @@ def layer_response(frame: gpd.GeoDataFrame, fmt: str | None, layer: str, day: da
 
 
 def _header_text(text: str) -> str:
-    # Header values travel as Latin-1 (which holds "©"); anything beyond it is replaced.
-    return text.encode("latin-1", "replace").decode("latin-1")
+    # A header value is one line of Latin-1 (which holds "©"): a newline would make Werkzeug refuse the header
+    # and the download a 500, so every run of whitespace and control characters folds to one space (the build
+    # refuses such manifest text; this covers a store written otherwise). Characters beyond Latin-1 become "?".
+    return _HEADER_BREAKS.sub(" ", text).strip().encode("latin-1", "replace").decode("latin-1")
 
 
 def site_query_from_request() -> SiteQuery:
