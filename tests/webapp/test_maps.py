@@ -97,3 +97,13 @@ def test_poisoned_data_cannot_close_the_json_block_or_open_a_script():
     assert "<script>alert(1)" not in html
     assert body.count("</script>") == 1  # the JSON block's own; the map script follows </body>
     assert f"<title>{POISON.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</title>" in html
+
+
+@pytest.mark.parametrize("text", ["{{ 7*191 }}", "{%raw%}", "{% raw %}", "{#", "{% endraw %}",
+                                  "{{ lipsum.__globals__ }}"])
+def test_each_template_syntax_in_a_country_name_comes_back_as_text(text):
+    downloads = DownloadPanel(sites="/api/sites", formats=(), countries=(("KZ", text),))
+    html = build_sites_map(ASSETS, ENDPOINTS, tile_url="", tile_attribution="", center=(43.5, 66.0), zoom=5,
+                           title=text, downloads=downloads).get_root().render()
+    assert options_of(html)["download"]["countries"] == [["KZ", text]]
+    assert f"<title>{text}</title>" in html and "1337" not in html
