@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import threading
 import zipfile
 from pathlib import Path
 
@@ -21,6 +23,8 @@ import pyogrio
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
 
 from geo.analyze import AnalysisSettings, run_analysis
 from layers.build import build_store
@@ -226,3 +230,37 @@ def test_access_csv_holds_poisoned_site_names_literally(poisoned_client):
     table = pd.read_csv(io.StringIO(text), comment=None, skiprows=1, dtype=str, keep_default_na=False)
     poisoned = table[table["site_id"] == "national:kg-kutessai-2"]["name"].tolist()
     assert poisoned == [f"Kutessai-II {PAYLOAD}"]
+
+
+# --- the map page in headless Chromium --------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_map_page_shows_poisoned_names_as_text_in_chromium(poisoned_app):
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path:
+        pytest.fail("headless Chromium not found: `apt-get install chromium`, or set CHROMIUM_PATH", pytrace=False)
+    server = make_server("127.0.0.1", 0, poisoned_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    dialogs, errors = [], []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"http://127.0.0.1:{server.server_port}/")
+            expect(page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites$"), timeout=15_000)
+            country = page.locator(".atlas-download select").nth(1).locator("option").nth(1)
+            kazakhstan = country.text_content()
+            page.locator(".atlas-search input").fill("Kutessai")
+            result = page.locator(".atlas-search li").filter(has_text="Kutessai-II").first
+            expect(result).to_be_visible(timeout=15_000)
+            found = result.text_content()
+            browser.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+    assert (kazakhstan, dialogs, errors) == (f"Kazakhstan {PAYLOAD}", [], [])
+    assert PAYLOAD in found
