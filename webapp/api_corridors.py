@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request, send_from_directory
 from geo.analyze import RASTERS
 from webapp.api import credit, download_headers, download_response, geojson_response, parse_format
 from webapp.errors import NotFound
+from webapp.exports import csv_text
 from webapp.geojson import feature_collection
 from webapp.params import parse_site_id
 from webapp.state import get_state
@@ -119,7 +120,7 @@ def access_csv():
     columns = ["site_id", "name", "country", *[c for c in table.columns if c not in ("site_id", "name", "country")]]
     buffer = io.StringIO()
     buffer.write(f"# Corridor access of mapped deposits. {credit('corridor_access').attribution}\n")
-    table[columns].to_csv(buffer, index=False, lineterminator="\n", float_format="%.3f")
+    buffer.write(csv_text(table[columns], float_format="%.3f"))
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers=download_headers("atlas-corridor-access.csv", "corridor_access"))
 

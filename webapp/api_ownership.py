@@ -12,6 +12,7 @@ from geo.rollups import control_timeline, partner_matrix
 from geo.site_ownership import site_ownership
 from webapp.api import download_headers, layer_response, parse_format
 from webapp.errors import BadRequest, NotFound
+from webapp.exports import csv_text
 from webapp.params import parse_choice, parse_company_id, parse_countries, parse_date, parse_int, parse_site_id
 from webapp.state import AtlasState, get_state
 
@@ -89,7 +90,7 @@ def matrix():
         buffer = io.StringIO()
         buffer.write(f"# Partner attribution of licensed deposits by {by}, as of {as_of.isoformat()}. "
                      "Source: Central Asia Critical Minerals Atlas (curated tables, MIT).\n")
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        buffer.write(csv_text(frame))
         filename = f"atlas-partner-matrix-by-{by}-{as_of.isoformat()}.csv"
         return Response(buffer.getvalue(), mimetype="text/csv", headers=download_headers(filename, "partner_matrix"))
     return jsonify({"as_of": as_of.isoformat(), "by": by, "rows": frame.to_dict("records")})

@@ -30,6 +30,10 @@ DBF_TEXT_BYTES = 254
 #: Columns an export adds to CSV files.
 CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
 
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, CSV injection): such text cells
+#: are written with a leading single quote. Tab and carriage return are OWASP's too.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 #: Shapefile field names of the atlas's long column names; other names are cut to 10 characters and
 #: numbered on a clash (see :func:`shapefile_field_names`). docs/EXPORTS.md lists them per layer.
 SHAPEFILE_FIELD_NAMES: dict[str, str] = {
@@ -242,7 +246,39 @@ def export_csv(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence
         table["lat"] = np.where(present, shapely.get_y(geometries), np.nan)
     table["wkt"] = [shapely.to_wkt(g, rounding_precision=COORDINATE_DECIMALS) if ok else ""
                     for g, ok in zip(geometries, present, strict=True)]
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_text(table).encode("utf-8")
+
+
+def csv_text(table: pd.DataFrame, **to_csv: object) -> str:
+    """``table`` as CSV text (no index, ``\\n`` line ends) with formula-like text cells neutralised.
+
+    Every CSV the web app writes goes through here. ``to_csv`` takes further :meth:`pandas.DataFrame.to_csv`
+    options (e.g. ``float_format``).
+    """
+    return neutralise_formulas(table).to_csv(index=False, lineterminator="\n", **to_csv)
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` in which every text cell starting with one of :data:`FORMULA_PREFIXES` has a leading
+    single quote, as OWASP recommends against CSV (formula) injection, so Excel and LibreOffice show it as text.
+
+    Only ``str`` values in text (object or string dtype) columns change; numeric columns stay numeric, so a
+    negative number in a float column is still written as a number. Column names are the atlas's own and
+    are left as they are.
+    """
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
+            # Not Series.map: it would turn None into NaN.
+            out[column] = pd.Series([_neutralised(v) for v in values], index=values.index, dtype=values.dtype)
+    return out
+
+
+def _neutralised(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 # --- KML -------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 
@@ -79,20 +80,52 @@ class DownloadPanel:
     rasters: tuple[tuple[str, str], ...] = ()  # (title, URL of a GeoTIFF)
 
 
+#: Id of the page's ``<script type="application/json">`` block that carries the map's options to atlas.js.
+OPTIONS_ELEMENT_ID = "atlas-options"
+
+
+def json_for_script(value) -> str:
+    """Serialise a value as JSON that is safe inside an HTML ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026``, so no text in the data can close the
+    element or open a comment; ``JSON.parse`` reads them back as the original characters.
+    """
+    text = json.dumps(value, ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class _Text(Element):
+    """Text placed into the page as a value, never compiled as a template.
+
+    branca compiles the string given to ``Element(template)``, and a ``MacroElement``'s rendered output is wrapped in
+    such an Element, so data written into either is run through Jinja (``{{ 7*191 }}`` would render as 1337). This
+    class's template is fixed; the text is a context value, which Jinja inserts without compiling it.
+    """
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class _AtlasLayers(MacroElement):
-    """The client side of the map: outlines, clustered sites, search, legend (static/atlas.js)."""
+    """The client side of the map: outlines, clustered sites, search, legend (static/atlas.js).
+
+    Its script holds only the map's generated variable name: every option, including text from the data, travels
+    in a JSON block (:class:`_Text`) that atlas.js parses, because branca compiles a macro's output as a template.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        AtlasMap.init({{ this._parent.get_name() }}, {{ this.tiles }}, {{ this.options }});
+        AtlasMap.init({{ this._parent.get_name() }}, "{{ this.options_id }}");
         {% endmacro %}
     """)
 
-    def __init__(self, tiles_name: str, options: dict) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self._name = "AtlasLayers"
-        self.tiles = tiles_name
-        self.options = json.dumps(options, ensure_ascii=True).replace("</", "<\\/")
+        self.options_id = OPTIONS_ELEMENT_ID
 
 
 def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str, tile_attribution: str,
@@ -132,13 +165,11 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
     fmap.default_css = [("leaflet_css", assets.leaflet_css), ("markercluster_css", assets.markercluster_css),
                         ("markercluster_default_css", assets.markercluster_default_css),
                         ("atlas_css", assets.atlas_css)]
-    tiles_name = "null"
-    if tile_url:
-        tiles = folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="OpenStreetMap", control=False)
-        tiles.add_to(fmap)
-        tiles_name = tiles.get_name()
-    fmap.get_root().header.add_child(Element(f"<title>{_escape(title)}</title>"), name="title")
+    root = fmap.get_root()
+    root.header.add_child(_Text(f"<title>{html.escape(title, quote=False)}</title>"), name="title")
     options = {
+        # The tile layer is made by atlas.js, not folium.TileLayer, whose rendered script branca would compile.
+        "tiles": {"url": tile_url, "attribution": tile_attribution} if tile_url else None,
         "endpoints": {"sites": endpoints.sites, "countries": endpoints.countries, "search": endpoints.search,
                       "corridorSegments": endpoints.corridor_segments, "gateways": endpoints.gateways,
                       "buffers": endpoints.buffers},
@@ -157,9 +188,7 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         "attribution": "Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines and rail: Natural Earth | "
                        "Rail: &copy; OpenStreetMap contributors (ODbL)",
     }
-    fmap.add_child(_AtlasLayers(tiles_name, options))
+    root.html.add_child(_Text(f'<script type="application/json" id="{OPTIONS_ELEMENT_ID}">'
+                              f"{json_for_script(options)}</script>"), name=OPTIONS_ELEMENT_ID)
+    fmap.add_child(_AtlasLayers())
     return fmap
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -411,7 +411,7 @@ def test_facilities_have_points_where_known(client):
 
 def test_map_page_offers_the_download_panel(client):
     html = client.get("/").get_data(as_text=True)
-    options = json.loads(re.search(r"AtlasMap\.init\([^,]+, [^,]+, (\{.*\})\);", html).group(1))
+    options = json.loads(re.search(r'<script type="application/json" id="atlas-options">(.*?)</script>', html).group(1))
     assert options["download"]["sites"] == "/api/sites"
     assert [f[0] for f in options["download"]["formats"]] == list(FORMATS)
     assert [c[0] for c in options["download"]["countries"]] == ["KZ", "KG", "TJ", "UZ", "TM"]

@@ -1,5 +1,5 @@
 /* The atlas map in the browser: country outlines, clustered sites, a name search and a legend.
- * Every text from the data reaches the page through textContent, never as HTML. */
+ * Every text from the data reaches the page through textContent, never as HTML, and the options arrive as JSON. */
 (function () {
   "use strict";
 
@@ -309,7 +309,19 @@
     return options.colours[p.primary_group] || options.colours.other;
   }
 
-  function init(map, tiles, options) {
+  /* The map's options come from a <script type="application/json"> block, parsed here, and never from script
+   * text: the page is rendered through a template compiler that must never see data. */
+  function readOptions(elementId) {
+    var node = document.getElementById(elementId);
+    if (!node) { throw new Error("the map's options block #" + elementId + " is missing"); }
+    return JSON.parse(node.textContent);
+  }
+
+  function init(map, optionsId) {
+    var options = readOptions(optionsId);
+    var tiles = options.tiles ? L.tileLayer(options.tiles.url, {
+      attribution: options.tiles.attribution, maxZoom: 18, maxNativeZoom: 18
+    }).addTo(map) : null;
     options.asOf = options.asOf || new Date().toISOString().slice(0, 10);
     var view = { asOf: options.asOf, mode: "group", partner: "China" };
     // Outlines always draw the borders; their land fill shows only when there are no tiles,
