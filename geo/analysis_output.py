@@ -32,8 +32,20 @@ class AnalysisOutputError(AtlasError):
 
 
 def _explain(exc: OSError, where: Path) -> str:
+    """One line naming the path and the OS error; for a GDAL error (no errno), its innermost cause too."""
     path = exc.filename or where
-    return f"cannot write the analysis at {path}: {exc.strerror or exc}"
+    if exc.strerror:
+        return f"cannot write the analysis at {path}: {exc.strerror}"
+    causes = [str(c) for c in _chain(exc)[1:]]
+    return f"cannot write the analysis at {path}: {exc}" + (f" ({causes[-1]})" if causes else "")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain and len(chain) < 10:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
 
 
 @contextmanager
