@@ -156,3 +156,16 @@ def test_reading_an_absent_analysis_says_how_to_make_it(tmp_path):
 
     with pytest.raises(StoreError, match="run `make build`"):
         read_analysis(AnalysisSettings(analysis_dir=tmp_path / "analysis"))
+
+
+def test_a_store_of_another_generation_is_refused(real_analysis, tmp_path):
+    """The app never pairs one run's store with another run's rasters, however the folders were moved about."""
+    from layers.errors import StoreError
+
+    other = tmp_path / "analysis-20000101T000000.000000-abcdef"
+    other.mkdir()
+    (other / "analysis.gpkg").symlink_to(real_analysis.analysis_path.resolve())
+    (tmp_path / "analysis").symlink_to(other.name)
+    with pytest.raises(StoreError, match=r"was written for generation 'analysis-\d{8}T.*', not "
+                                         r"'analysis-20000101T000000.000000-abcdef'"):
+        read_analysis(AnalysisSettings(analysis_dir=tmp_path / "analysis"))
