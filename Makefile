@@ -9,7 +9,8 @@ HOST ?= 127.0.0.1
 ATLAS_RAW_DIR ?= $(if $(wildcard data/raw/*),$(CURDIR)/data/raw,$(if $(wildcard ../shared/data),$(abspath ../shared/data),$(CURDIR)/data/raw))
 export ATLAS_RAW_DIR
 STORE := data/atlas.gpkg
-ANALYSIS := data/analysis.gpkg
+# The analysis is published as data/analysis -> data/analysis-<generation>/{analysis.gpkg,rasters/}.
+ANALYSIS := data/analysis/analysis.gpkg
 # Everything the store is built from: code of layers/, the manifest, our tables, and the raw files present.
 STORE_INPUTS := $(wildcard layers/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
@@ -53,4 +54,6 @@ bench: $(VENV)/.installed bench-deps
 	$(PY) bench/bench_ogc.py
 
 clean:
-	rm -rf $(VENV) $(STORE) $(ANALYSIS) data/rasters .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(STORE) data/analysis data/analysis-* data/.analysis-* data/.analysis.lock .pytest_cache .ruff_cache
+	# the flat layout before data/analysis/
+	rm -rf data/analysis.gpkg data/rasters

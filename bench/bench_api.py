@@ -91,8 +91,7 @@ def bench_baseline(state: AtlasState, n: int) -> list[float]:
 def run(store_path: Path, n: int) -> None:
     """Create the app on ``store_path`` and print the timings of every URL and of the baseline."""
     started = time.perf_counter()
-    analysis = AnalysisSettings(analysis_path=store_path.parent / "analysis.gpkg",
-                                rasters_dir=store_path.parent / "rasters")
+    analysis = AnalysisSettings(analysis_dir=store_path.parent / "analysis")
     if not analysis.analysis_path.is_file():
         run_analysis(store_path, analysis)
     app = create_app(WebSettings(store=StoreSettings(store_path=store_path), analysis=analysis,

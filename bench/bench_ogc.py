@@ -66,10 +66,10 @@ from geo.analyze import AnalysisSettings
 from layers.settings import StoreSettings
 from webapp import create_app
 from webapp.settings import MapSettings, WebSettings
-store, analysis, rasters, port = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+store, analysis, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 app = create_app(WebSettings(store=StoreSettings(store_path=store), map=MapSettings(tile_url=""),
-                             analysis=AnalysisSettings(analysis_path=analysis, rasters_dir=rasters)))
-run_simple("127.0.0.1", port, app, threaded=sys.argv[5] == "threaded")
+                             analysis=AnalysisSettings(analysis_dir=analysis)))
+run_simple("127.0.0.1", port, app, threaded=sys.argv[4] == "threaded")
 """
 
 _CAN_LOAD_EXTENSIONS = "import sqlite3; sqlite3.connect(':memory:').enable_load_extension(True)"
@@ -127,8 +127,8 @@ def check_spatialite(python: Path) -> None:
                                "(Debian: apt-get install libsqlite3-mod-spatialite)")
 
 
-def prepare_store(store: Path | None, work: Path) -> tuple[Path, Path, Path]:
-    """Return the store, its analysis and rasters folder: ``store``'s (analysis run if absent) or built in ``work``."""
+def prepare_store(store: Path | None, work: Path) -> tuple[Path, Path]:
+    """Return the store and its analysis folder: ``store``'s (analysis run if absent) or built in ``work``."""
     from geo.analyze import AnalysisSettings, run_analysis
     from layers.build import build_store
     from layers.settings import SourceSettings, StoreSettings
@@ -137,11 +137,11 @@ def prepare_store(store: Path | None, work: Path) -> tuple[Path, Path, Path]:
         raw = Path(os.environ.get("ATLAS_RAW_DIR") or PROJECT_ROOT.parent / "shared" / "data")
         store = work / "atlas.gpkg"
         build_store(SourceSettings(raw_dir=raw), StoreSettings(store_path=store))
-    analysis, rasters = store.parent / "analysis.gpkg", store.parent / "rasters"
-    if not analysis.exists():
-        analysis, rasters = work / "analysis.gpkg", work / "rasters"
-        run_analysis(store, AnalysisSettings(analysis_path=analysis, rasters_dir=rasters))
-    return store, analysis, rasters
+    analysis = store.parent / "analysis"
+    if not AnalysisSettings(analysis_dir=analysis).analysis_path.exists():
+        analysis = work / "analysis"
+        run_analysis(store, AnalysisSettings(analysis_dir=analysis))
+    return store, analysis
 
 
 def copy_sites_layer(store: Path, target: Path) -> tuple[int, int]:
@@ -307,7 +307,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     """Set up both servers in ``work``, time them in two server models, print the figures."""
     python = ensure_venv()
     check_spatialite(python)
-    store, analysis, rasters = prepare_store(args.store, work)
+    store, analysis = prepare_store(args.store, work)
     sites_gpkg = work / "sites.gpkg"
     rows, located = copy_sites_layer(store, sites_gpkg)
     ours_path = "/ogc/collections/sites/items"
@@ -332,7 +332,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
                 env=env, cwd=work))
         port = free_port()
         servers.insert(0, start("atlas (threaded)", [sys.executable, "-c", _SERVE_ATLAS, str(store), str(analysis),
-                                                     str(rasters), str(port), "threaded"],
+                                                     str(port), "threaded"],
                                 f"http://127.0.0.1:{port}{ours_path}?", work / "atlas.log",
                                 env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, cwd=PROJECT_ROOT))
         measure(servers, boxes, args)

@@ -61,8 +61,7 @@ def chromium_path() -> str:
 @contextmanager
 def serve(store_path: Path) -> Iterator[str]:
     """Serve the app on ``store_path`` with no tile layer on a free local port; yield its base URL."""
-    analysis = AnalysisSettings(analysis_path=store_path.parent / "analysis.gpkg",
-                                rasters_dir=store_path.parent / "rasters")
+    analysis = AnalysisSettings(analysis_dir=store_path.parent / "analysis")
     if not analysis.analysis_path.is_file():
         run_analysis(store_path, analysis)
     app = create_app(WebSettings(store=StoreSettings(store_path=store_path), analysis=analysis,

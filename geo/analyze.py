@@ -1,8 +1,9 @@
-"""The corridor analysis stage: store -> rail graph, corridors, distances, rasters -> data/analysis.gpkg.
+"""The corridor analysis stage: store -> rail graph, corridors, distances, rasters -> data/analysis/.
 
 Run ``python -m geo.analyze`` after ``python -m layers.build`` (``make build`` runs both). It reads the built
-store, never the raw files (the DEMs are found through the store's build info), and writes the analysis
-store and the GeoTIFF rasters atomically.
+store, never the raw files (the DEMs are found through the store's build info), and publishes the analysis
+store and the GeoTIFF rasters as one unit (``geo.analysis_output``): ``data/analysis`` links to a folder holding
+``analysis.gpkg`` and ``rasters/``, swapped atomically, so the pair is always from one run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo import terrain
 from geo.access import mapped_sites, nearest_gateways, site_access, site_corridor_distances
+from geo.analysis_output import generation_of, publish
 from geo.analysis_schema import ANALYSIS_LAYERS, CORRIDOR_BUFFERS, SITE_GATEWAY_RAIL
 from geo.corridor_distance import catchment_counts
 from geo.corridors import route_corridors
@@ -38,6 +40,10 @@ log = logging.getLogger(__name__)
 
 #: Bumped when an analysis layer changes.
 ANALYSIS_FORMAT = "1"
+
+#: Names inside the analysis folder.
+ANALYSIS_FILE = "analysis.gpkg"
+RASTERS_DIR = "rasters"
 
 #: The DEM sources the access cost surface uses, finest first.
 DEM_SOURCES = ("dem_globe_30s", "dem_pvlib_5min")
@@ -57,8 +63,8 @@ class AnalysisSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
 
-    analysis_path: Path = PROJECT_ROOT / "data" / "analysis.gpkg"
-    rasters_dir: Path = PROJECT_ROOT / "data" / "rasters"
+    #: ``ATLAS_ANALYSIS_DIR``: the link to the current results (``analysis.gpkg`` and ``rasters/``).
+    analysis_dir: Path = PROJECT_ROOT / "data" / "analysis"
     distance_cell_m: float = 1000.0
     cost_cell_m: float = 2000.0
 
@@ -68,6 +74,16 @@ class AnalysisSettings(BaseSettings):
         if not 100.0 <= value <= 50_000.0:
             raise ValueError(f"a raster cell must be 100 m to 50 km, got {value}")
         return value
+
+    @property
+    def analysis_path(self) -> Path:
+        """The analysis store, through the link."""
+        return self.analysis_dir / ANALYSIS_FILE
+
+    @property
+    def rasters_dir(self) -> Path:
+        """The rasters folder, through the link."""
+        return self.analysis_dir / RASTERS_DIR
 
 
 @dataclass
@@ -111,7 +127,16 @@ def run_analysis(store_path: Path, settings: AnalysisSettings) -> AnalysisReport
     StoreError
         If the store is missing or stale. Missing railways, corridors or DEMs do not fail the stage: what
         needs them is left empty and said in the notes.
+    AnalysisOutputError
+        If the outputs cannot be written (full or read-only disk, a bad path), checked before the work starts.
+        On any failure the previous results stay published, unchanged.
     """
+    # Take the output folder first: an unwritable target fails in a second, not after the whole computation.
+    with publish(settings.analysis_dir) as folder:
+        return _analyse(store_path, settings, folder)
+
+
+def _analyse(store_path: Path, settings: AnalysisSettings, folder: Path) -> AnalysisReport:
     report = AnalysisReport()
     clock = _Clock(report)
     store = read_store(store_path)
@@ -138,7 +163,7 @@ def run_analysis(store_path: Path, settings: AnalysisSettings) -> AnalysisReport
     clock.lap("site distances and rail km")
     existing = segments[(segments["mode"] != "sea") & segments["corridor_id"].isin(
         store.corridors.loc[store.corridors["status"] == "existing", "corridor_id"])]
-    overlays = _rasters(store, existing, settings, report, located)
+    overlays = _rasters(store, existing, settings, report, located, folder / RASTERS_DIR)
     clock.lap("rasters")
     railheads = pd.DataFrame({"site_id": located["site_id"].to_numpy(), "railhead_lon": heads.lon,
                               "railhead_lat": heads.lat, "access_km": heads.access_m / 1000.0,
@@ -151,8 +176,9 @@ def run_analysis(store_path: Path, settings: AnalysisSettings) -> AnalysisReport
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "store": str(store_path),
             "graph_nodes": graph.n_nodes if graph else 0, "graph_joins": graph.joins if graph else 0,
             "overlays": overlays,
-            "notes": report.notes, "seconds": report.seconds}
-    write_layers(settings.analysis_path, {n: (layers[n], ANALYSIS_LAYERS[n]) for n in ANALYSIS_LAYERS}, {}, info)
+            "notes": report.notes, "seconds": report.seconds,
+            "generation": generation_of(folder)}
+    write_layers(folder / ANALYSIS_FILE, {n: (layers[n], ANALYSIS_LAYERS[n]) for n in ANALYSIS_LAYERS}, {}, info)
     clock.lap("write")
     return report
 
@@ -168,14 +194,20 @@ def read_analysis(settings: AnalysisSettings) -> Analysis:
     Returns
     -------
     Analysis
+        Its ``rasters_dir`` is that of the generation read, not the link: a later run that swaps the link
+        does not pair these layers with its rasters.
 
     Raises
     ------
     StoreError
         If they are missing or of another format.
     """
-    layers, _, info = read_layers(settings.analysis_path, ANALYSIS_LAYERS, expected_format=ANALYSIS_FORMAT)
-    return Analysis(layers, info, settings.rasters_dir)
+    folder = settings.analysis_dir.resolve()
+    layers, _, info = read_layers(folder / ANALYSIS_FILE, ANALYSIS_LAYERS, expected_format=ANALYSIS_FORMAT)
+    if info.get("generation") != folder.name:
+        raise StoreError(f"{folder / ANALYSIS_FILE} was written for generation {info.get('generation')!r}, not "
+                         f"{folder.name!r}: its rasters may be of another run; rerun `python -m geo.analyze`")
+    return Analysis(layers, info, folder / RASTERS_DIR)
 
 
 def corridor_buffers(legs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -204,15 +236,15 @@ def terrain_multipolygon(geometry):
 
 
 def _rasters(store, existing: gpd.GeoDataFrame, settings: AnalysisSettings, report: AnalysisReport,
-             located: gpd.GeoDataFrame) -> dict:
-    settings.rasters_dir.mkdir(parents=True, exist_ok=True)
+             located: gpd.GeoDataFrame, rasters_dir: Path) -> dict:
+    rasters_dir.mkdir(parents=True, exist_ok=True)
     overlays: dict = {"_access_cost": np.full(len(located), np.nan)}
     if existing.empty:
         report.notes.append("rasters skipped: no existing corridor leg to measure from")
         return overlays
     grid = terrain.region_grid(settings.distance_cell_m)
     distance = terrain.distance_to_lines_raster(existing, grid)
-    overlays["distance_to_corridor"] = _write_raster(settings, "distance_to_corridor", distance, grid,
+    overlays["distance_to_corridor"] = _write_raster(rasters_dir, "distance_to_corridor", distance, grid,
                                                      "Natural Earth; © OpenStreetMap contributors (ODbL)",
                                                      "planar distance transform in METRIC_CRS")
     try:
@@ -222,23 +254,23 @@ def _rasters(store, existing: gpd.GeoDataFrame, settings: AnalysisSettings, repo
         return overlays
     grid = terrain.region_grid(settings.cost_cell_m)
     cost = terrain.access_cost_surface(terrain.elevation_on_grid(dems, grid), grid, store.railways)
-    overlays["access_cost"] = _write_raster(settings, "access_cost", cost, grid,
+    overlays["access_cost"] = _write_raster(rasters_dir, "access_cost", cost, grid,
                                             f"{terrain.DEM_ATTRIBUTION}; rail: Natural Earth, © OpenStreetMap "
                                             "contributors (ODbL)", "slope-weighted cost distance (docs/TERRAIN.md)")
     overlays["_access_cost"] = terrain.sample(cost, grid, located.geometry.x.to_numpy(), located.geometry.y.to_numpy())
     return overlays
 
 
-def _write_raster(settings: AnalysisSettings, stem: str, array: np.ndarray, grid, attribution: str,
+def _write_raster(rasters_dir: Path, stem: str, array: np.ndarray, grid, attribution: str,
                   method: str) -> dict:
     title, units = RASTERS[stem]
-    tif = settings.rasters_dir / f"{stem}.tif"
+    tif = rasters_dir / f"{stem}.tif"
     clean = np.where(np.isfinite(array), array, -1.0).astype("float32")
     terrain.write_geotiff(tif, clean, grid, nodata=-1.0, description=title, units=units, attribution=attribution,
                           method=method)
     tif.chmod(0o644)  # written through a private temporary file; the result is for everyone to read
     png, bounds = terrain.overlay_png(tif)
-    (settings.rasters_dir / f"{stem}.png").write_bytes(png)
+    (rasters_dir / f"{stem}.png").write_bytes(png)
     return {"title": title, "units": units, "attribution": attribution,
             "bounds_wgs84": [bounds.minx, bounds.miny, bounds.maxx, bounds.maxy]}
 
@@ -257,16 +289,16 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: run the analysis and print its timings; exit 1 with the reason on failure."""
     parser = argparse.ArgumentParser(prog="python -m geo.analyze", description=__doc__)
     parser.add_argument("--store", type=Path, help="store path (default: ATLAS_STORE_PATH or data/atlas.gpkg)")
-    parser.add_argument("--out", type=Path, help="analysis path (default: ATLAS_ANALYSIS_PATH)")
+    parser.add_argument("--out", type=Path, help="the results link, a symlink the stage makes (default: "
+                        "ATLAS_ANALYSIS_DIR or data/analysis)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     store_path = args.store or StoreSettings().store_path
-    settings = AnalysisSettings(**({"analysis_path": args.out, "rasters_dir": args.out.parent / "rasters"}
-                                   if args.out else {}))
+    settings = AnalysisSettings(**({"analysis_dir": args.out} if args.out else {}))
     try:
         report = run_analysis(store_path, settings)
-    except AtlasError as exc:
-        sys.stderr.write(f"analysis failed: {exc}\nthe previous results, if any, are unchanged\n")
+    except (AtlasError, OSError) as exc:  # OSError: a disk error outside the output folder, e.g. a read
+        sys.stderr.write(f"analysis failed: {exc}; the previous results, if any, are unchanged\n")
         return 1
     sys.stdout.write(json.dumps({"seconds": report.seconds, "notes": report.notes}, indent=1) + "\n")
     sys.stdout.write(f"analysis: {settings.analysis_path}; rasters: {settings.rasters_dir}\n")

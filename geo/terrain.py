@@ -386,14 +386,21 @@ def write_geotiff(path: Path, array: np.ndarray, grid: RegionGrid, *, nodata: fl
         "tiled": True, "blockxsize": _BLOCK, "blockysize": _BLOCK, "compress": "deflate",
         "predictor": 3 if np.issubdtype(array.dtype, np.floating) else 2,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
+    # Encode in memory, then write with Python's file I/O: a full or read-only disk is then an OSError with its
+    # errno and path, where GDAL would only say "Write failed" (the rasters here are a few MB).
+    with MemoryFile() as memfile:
+        with memfile.open(**profile) as dst:
             dst.write(array, 1)
             dst.set_band_description(1, description)
             dst.set_band_unit(1, units)
             dst.update_tags(units=units, method=method, attribution=attribution)
+        data = bytes(memfile.read())
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -50,8 +50,7 @@ def real_store(tmp_path_factory: pytest.TempPathFactory, source_settings: Source
 @pytest.fixture(scope="session")
 def real_analysis(real_store: Path) -> AnalysisSettings:
     """The corridor analysis of the real store, run once per session."""
-    settings = AnalysisSettings(analysis_path=real_store.parent / "analysis.gpkg",
-                                rasters_dir=real_store.parent / "rasters")
+    settings = AnalysisSettings(analysis_dir=real_store.parent / "analysis")
     run_analysis(real_store, settings)
     return settings
 

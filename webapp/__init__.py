@@ -28,6 +28,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     """
     from webapp import api, api_corridors, api_ownership, ogc, openapi, pages
     from webapp.errors import register_error_handlers
+    from webapp.public_url import install_url_policy
 
     settings = settings or WebSettings()
     app = Flask(__name__)
@@ -40,4 +41,5 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     register_error_handlers(app)
+    install_url_policy(app, settings.server.public_url, settings.server.trusted_proxies)
     return app

@@ -50,8 +50,8 @@ DEFAULT_LIMIT = 10
 #: The ``datetime`` dates accepted (those of ``webapp.params.parse_date``), as the temporal extent of ``sites``.
 TEMPORAL_EXTENT = ["1900-01-01T00:00:00Z", "2100-12-31T23:59:59Z"]
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE | re.ASCII)
 
 
 @bp.record_once
@@ -78,12 +78,22 @@ def parse_datetime(value: str | None) -> date | None:
     if _DATE.match(value):
         day = value
     elif _DATETIME.match(value):
-        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-        day = moment.astimezone(UTC).date().isoformat()
+        day = _utc_day(value)
     else:
         raise BadRequest(f"datetime must be YYYY-MM-DD or an RFC 3339 date-time such as 2025-12-01T00:00:00Z; "
                          f"got {value!r}", parameter="datetime")
     return parse_date(day, "datetime", default=date.today())
+
+
+def _utc_day(value: str) -> str:
+    """The UTC day of an RFC 3339 date-time the pattern accepted, or BadRequest if it names no real instant."""
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        # A date at the edge of the calendar with an offset leaves it in UTC: OverflowError, not ValueError.
+        return moment.astimezone(UTC).date().isoformat()
+    except (ValueError, OverflowError) as exc:
+        raise BadRequest(f"datetime must be a real instant (hours 00-23, minutes and seconds 00-59, offset within "
+                         f"±23:59); got {value!r}", parameter="datetime") from exc
 
 
 def _format() -> str:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from geo.analyze import RASTERS
@@ -471,7 +471,9 @@ def inline_code(text: str) -> Markup:
 @bp.get("/openapi.json")
 def openapi_json():
     """The OpenAPI 3.0 document of this API, in the order of ``OPERATIONS``."""
-    return Response(json.dumps(document(), ensure_ascii=False), mimetype=JSON)
+    # The server is the app's root path, host-free: relative to wherever the client fetched this document.
+    doc = {**document(), "servers": [{"url": f"{request.script_root}/"}]}
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype=JSON)
 
 
 @bp.get("/docs")

@@ -19,6 +19,9 @@ _SITE_ID = re.compile(SITE_ID_PATTERN)
 #: A company id is a slug of lower-case letters, digits and hyphens.
 COMPANY_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,120}$"
 _COMPANY_ID = re.compile(COMPANY_ID_PATTERN)
+#: A whole number as a query string writes it; longer than ``_MAX_DIGITS`` digits is out of every range here.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = 18
 
 
 def parse_bbox(value: str | None) -> BBox | None:
@@ -45,13 +48,20 @@ def parse_int(value: str | None, name: str, *, default: int, minimum: int, maxim
     """Parse a whole number within ``minimum..maximum``; ``default`` when absent."""
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be a whole number; got {value!r}", parameter=name) from exc
+    # ASCII digits only: int() also takes "1_000", "١٢" and spaces, and raises ValueError past 4300 digits.
+    if not _WHOLE.fullmatch(value):
+        raise BadRequest(f"{name} must be a whole number; got {_clip(value)!r}", parameter=name)
+    if len(value.lstrip("+-")) > _MAX_DIGITS:
+        raise BadRequest(f"{name} must be between {minimum} and {maximum}; got {_clip(value)}", parameter=name)
+    number = int(value)
     if not minimum <= number <= maximum:
         raise BadRequest(f"{name} must be between {minimum} and {maximum}; got {number}", parameter=name)
     return number
+
+
+def _clip(value: str, length: int = 40) -> str:
+    """``value``, cut to ``length`` characters with an ellipsis, for an error message."""
+    return value if len(value) <= length else value[:length] + "…"
 
 
 def parse_countries(value: str | None, name: str = "country") -> list[str] | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.analyze import AnalysisSettings
@@ -37,6 +39,35 @@ class ApiSettings(BaseSettings):
         return self
 
 
+class ServerSettings(BaseSettings):
+    """Where the app is reached: the base of every absolute URL it writes, and the proxies it trusts."""
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
+
+    #: ``ATLAS_PUBLIC_URL``: absolute http(s) URL of the app's root (``https://atlas.example.org`` or with a path
+    #: prefix). Unset: links are built from the request's ``Host``, which the client chooses.
+    public_url: str | None = None
+    #: ``ATLAS_TRUSTED_PROXIES``: how many proxies in front of the app set ``X-Forwarded-*``; 0 ignores them.
+    trusted_proxies: int = Field(0, ge=0, le=10)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"ATLAS_PUBLIC_URL must be an absolute http(s) URL such as https://atlas.example.org; "
+                             f"got {value!r}")
+        if parts.query or parts.fragment or "@" in parts.netloc:
+            raise ValueError(f"ATLAS_PUBLIC_URL must have no user, query or fragment; got {value!r}")
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+        except ValueError as exc:
+            raise ValueError(f"ATLAS_PUBLIC_URL has a bad port: {value!r}") from exc
+        return value.strip().rstrip("/")
+
+
 class WebSettings(BaseSettings):
     """Everything ``create_app`` needs."""
 
@@ -46,3 +77,4 @@ class WebSettings(BaseSettings):
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     map: MapSettings = Field(default_factory=MapSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)

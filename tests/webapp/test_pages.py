@@ -31,7 +31,7 @@ def hostile_client(tmp_path):
     sources = make_quarantine([], "test").assign(id=[])  # an empty sources table is enough here
     write_store(path, {"sites": sites, "source_records": records, "quarantine": make_quarantine([], "t"),
                        "countries": COUNTRIES.empty()}, sources, {"built_at": "now"})
-    analysis = AnalysisSettings(analysis_path=tmp_path / "analysis.gpkg", rasters_dir=tmp_path / "rasters")
+    analysis = AnalysisSettings(analysis_dir=tmp_path / "analysis")
     run_analysis(path, analysis)
     app = create_app(WebSettings(store=StoreSettings(store_path=path), analysis=analysis, map=MapSettings(tile_url="")))
     return app.test_client()
