@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Russian letters follow the BGN/PCGN-style romanisation most English sources use, so a Cyrillic
 # name and its published Latin spelling already agree before any phonetic folding.
@@ -129,7 +130,9 @@ def transliterate(text: str) -> str:
     return stripped.lower().translate(_TRANSLATION)
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(letters: str) -> str:
+    # Cached: the same words ("mine", "deposit", a registry's repeated names) are folded millions of times.
     for pattern, replacement in FOLDS:
         letters = pattern.sub(replacement, letters)
     return letters
