@@ -56,14 +56,16 @@ def check_countries(
     for index in records.index[noted]:
         kept.at[index, "country_check"] = (f"point lies {outside[index]:.0f} km outside {records.at[index, 'country']} "
                                            f"(in {where[index] or 'no country'})")
-    refused = [_refusal(records.loc[index], float(outside[index]), float(precision[index]), where[index], countries)
-               for index in records.index[far]]
+    # One outline distance call for every refused point with lon and lat exchanged (dissolving is per call).
+    swapped = gpd.GeoSeries([Point(g.y, g.x) for g in records.geometry[far]], index=records.index[far],
+                            crs=STORE_CRS)
+    flipped = distance_outside_km(swapped, countries, records["country"][far])
+    refused = [_refusal(records.loc[index], float(outside[index]), float(precision[index]), where[index],
+                        float(flipped[index])) for index in records.index[far]]
     return kept.drop(index=records.index[far]), make_quarantine(refused, "country check")
 
 
-def _refusal(record: pd.Series, km: float, limit: float, inside: str, countries: gpd.GeoDataFrame) -> dict:
-    swapped = gpd.GeoSeries([Point(record.geometry.y, record.geometry.x)], crs=STORE_CRS)
-    flipped_km = float(distance_outside_km(swapped, countries, pd.Series([record["country"]])).iloc[0])
+def _refusal(record: pd.Series, km: float, limit: float, inside: str, flipped_km: float) -> dict:
     if flipped_km <= limit:
         where_flipped = "inside" if flipped_km == 0.0 else f"{flipped_km:.0f} km from"
         reason = (f"coordinates look swapped (lon/lat): the point lies {km:.0f} km outside "

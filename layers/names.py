@@ -156,6 +156,10 @@ CANONICAL_DIRECTIONS = frozenset(DIRECTION_WORDS)
 _GENERIC_PHRASES = sorted(
     {tuple(_fold(token) for token in _raw_tokens(phrase)) for phrase in GENERIC_WORDS}, key=len, reverse=True
 )
+# The same phrases by their first folded word, longest first, so a name's words are matched by lookup.
+_GENERIC_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _GENERIC_PHRASES:
+    _GENERIC_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 
 
 def _as_number(tokens: list[str], index: int) -> str | None:
@@ -184,12 +188,12 @@ def _word_items(token: str) -> list[_Item]:
 
 
 def _drop_generic(items: list[_Item]) -> list[_Item]:
+    folded = [_fold(value) if kind == _WORD else None for kind, value in items]
     kept: list[_Item] = []
     index = 0
     while index < len(items):
-        for phrase in _GENERIC_PHRASES:
-            window = items[index : index + len(phrase)]
-            if all(kind == _WORD for kind, _ in window) and tuple(_fold(v) for _, v in window) == phrase:
+        for phrase in _GENERIC_BY_FIRST.get(folded[index], ()):
+            if tuple(folded[index : index + len(phrase)]) == phrase:
                 index += len(phrase)
                 break
         else:
