@@ -145,7 +145,7 @@ def _iter_sites(paths: list[Path], source: Source, refused: list[dict]) -> Itera
         for position, site in enumerate(document):
             problem = _site_problem(site)
             if problem:
-                log.info("%s item %d quarantined: %s", path.name, position, problem)
+                log.debug("%s item %d quarantined: %s", path.name, position, problem)
                 refused.append(_malformed_row(site, path, position, source, problem))
                 continue
             yield path, position, site
