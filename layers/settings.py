@@ -50,6 +50,6 @@ class TableSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
 
-    max_table_rows: int = Field(2_000_000, ge=1)  # data rows per file
-    max_table_mb: float = Field(1024.0, gt=0)  # file size in MB (10^6 bytes)
+    max_table_rows: int = Field(500_000, ge=1)  # data rows per file (peak memory grows ~8.5 KB per row)
+    max_table_mb: float = Field(256.0, gt=0)  # file size in MB (10^6 bytes)
     table_chunk_rows: int = Field(50_000, ge=1)  # rows read (and logged) per chunk of a CSV file
