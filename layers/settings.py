@@ -44,7 +44,7 @@ class StoreSettings(BaseSettings):
 class TableSettings(BaseSettings):
     """Limits and streaming of tabular inputs (national registries and relation tables).
 
-    Measured on a 2-core machine: a national registry file builds at about 8,000 rows/s end to end (see
+    Measured on a 2-core machine: a national registry file builds at about 4,400 rows/s end to end (see
     docs/NATIONAL_TEMPLATE.md, "Large files"). The limits refuse a file before it is read, not part-way.
     """
 

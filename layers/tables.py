@@ -204,14 +204,6 @@ def read_rows(paths: list[Path], source: Source, spec: TableSpec) -> Iterator[Ro
                 yield Row(path, number, {str(k): _clean(v) for k, v in record.items()})
 
 
-def read_table(path: Path, source: Source, spec: TableSpec, limits: TableSettings | None = None) -> pd.DataFrame:
-    """Read one CSV (UTF-8) or XLSX table on ``spec``'s template, headers mapped and checked; cells as text.
-
-    The whole table at once; :func:`read_table_chunks` streams it (the parameters and errors are the same).
-    """
-    return pd.concat(list(read_table_chunks(path, source, spec, limits)), ignore_index=True)
-
-
 def read_table_chunks(path: Path, source: Source, spec: TableSpec,
                       limits: TableSettings | None = None) -> Iterator[pd.DataFrame]:
     """Yield one CSV (UTF-8) or XLSX table in chunks of rows, headers mapped and checked, cells as text.
