@@ -48,6 +48,14 @@ class BuildReport:
     transport: TransportReport = field(default_factory=TransportReport)
     seconds: float = 0.0  # loading, checking and linking
     write_seconds: float = 0.0  # writing the store
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # stage -> seconds, in build order
+
+    def stage(self, name: str, since: float) -> float:
+        """Record and log (INFO) that stage ``name`` ran from ``since`` until now; return now."""
+        now = time.perf_counter()
+        self.stage_seconds[name] = now - since
+        log.info("build: %s done in %.1f s", name, now - since)
+        return now
 
     def lines(self) -> list[str]:
         """Return the report as lines of text for a terminal."""
@@ -57,6 +65,7 @@ class BuildReport:
         out += [f"quarantined {n}: {reason}" for reason, n in sorted(self.quarantine_by_reason.items())]
         out += self._relation_lines()
         out += self.transport.lines()
+        out.append("stages: " + "; ".join(f"{name} {s:.1f} s" for name, s in self.stage_seconds.items()))
         out.append(
             f"records in: {self.records_in}; sites out: {self.sites_out} ({self.mapped_sites} mapped); "
             f"multi-source sites: {self.multi_source_sites}; quarantined rows: {self.quarantined}; "
@@ -113,6 +122,7 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     report = BuildReport()
     manifest = load_manifest(sources.manifest_path, set(LOADERS))
     loaded = _load_all(manifest, sources, report)
+    stage = report.stage("loading sources", started)
     results, countries = loaded.results, loaded.countries
     if not results:
         raise BuildError("no deposit source is present; " + "; ".join(f"{k}: {v}" for k, v in report.skipped.items()))
@@ -128,9 +138,11 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     else:
         records, refused = check_countries(records, countries)
         quarantine.append(refused)
+    stage = report.stage("country check", stage)
     quarantine_table = pd.concat([q for q in quarantine if len(q)] or [QUARANTINE.empty()], ignore_index=True)
     records = records.sort_values("record_id", ignore_index=True)
     sites, linkage = link_sites(records)
+    stage = report.stage("linkage", stage)
     if linkage.unknown_same_as:
         shown = ", ".join(linkage.unknown_same_as[:3]) + (", ..." if len(linkage.unknown_same_as) > 3 else "")
         report.notes.append(f"{len(linkage.unknown_same_as)} explicit links to records not present: {shown}")
@@ -140,7 +152,9 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     report.multi_source_sites, report.quarantined = linkage.multi_source_sites, len(quarantine_table)
     report.quarantine_by_reason = _reason_counts(quarantine_table)
     relations, report.relations = build_relations(loaded.tables, sites)
+    stage = report.stage("relations", stage)
     transport, report.transport = build_transport(loaded.tables, loaded.railways, loaded.rasters)
+    stage = report.stage("transport", stage)
     report.seconds = time.perf_counter() - started
     layers = {"sites": sites, "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
               "quarantine": quarantine_table, "countries": countries, **relations, **transport}
@@ -148,6 +162,7 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     check_shrink(store, sources_table, report.sites_out)
     write_store(store.store_path, layers, sources_table, _build_info(report))
     report.write_seconds = time.perf_counter() - started - report.seconds
+    report.stage("writing the store", stage)
     return report
 
 
@@ -245,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="replace the store even if a source it had is gone or more sites than "
                              "ATLAS_MAX_SITE_LOSS (default 10 %%) would be lost")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # INFO: a long build shows its progress (rows read per chunk, each stage's time) as it goes.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     source_settings = SourceSettings(**({"raw_dir": args.raw_dir} if args.raw_dir else {}))
     store_settings = StoreSettings(**({"store_path": args.store} if args.store else {}),
                                    **({"allow_shrink": True} if args.allow_shrink else {}))

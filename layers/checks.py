@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
 from layers.countries import COUNTRY_TOLERANCE_KM, country_at, distance_outside_km
 from layers.records import make_quarantine
+from layers.schema import STORE_CRS
 
 #: A point this far outside its country is noted on the record (but kept).
 COUNTRY_NOTE_KM = 5.0
@@ -40,39 +39,40 @@ def check_countries(
     refused : DataFrame
         Quarantine rows (``layers.schema.QUARANTINE``) for the others.
     """
-    outside = distance_outside_km(records.geometry, countries, records["country"])
-    located = ~outside.isna()
+    located = pd.Series([g is not None and not g.is_empty for g in records.geometry], index=records.index)
     where = pd.Series("", index=records.index, dtype=object)
     if located.any():
         where[located] = country_at(records.geometry[located], countries)
-    swapped = gpd.GeoSeries(
-        [Point(g.y, g.x) if g is not None and not g.is_empty else None for g in records.geometry],
-        index=records.index, crs=records.crs,
-    )
-    swapped_outside = distance_outside_km(swapped, countries, records["country"])
+    # A point inside its stated country is 0 km outside it; only the others need the (slow) distance to an outline.
+    away = located & (where != records["country"])
+    outside = pd.Series(0.0, index=records.index).where(located)
+    if away.any():
+        outside[away] = distance_outside_km(records.geometry[away], countries, records["country"][away])
+    located &= ~outside.isna()  # a country missing from the layer cannot be checked
+    precision = records["location_precision_km"].fillna(0.0).clip(lower=COUNTRY_TOLERANCE_KM)
+    far = located & (outside > precision)
     kept = records.copy()
-    refused: list[dict] = []
-    drop: list = []
-    for index in records.index[located]:
-        km = float(outside[index])
-        record = records.loc[index]
-        precision = record["location_precision_km"]
-        limit = max(COUNTRY_TOLERANCE_KM, 0.0 if math.isnan(precision) else float(precision))
-        inside = where[index] or "no country"
-        if km > limit:
-            flipped_km = float(swapped_outside[index])
-            if flipped_km <= limit:
-                where_flipped = "inside" if flipped_km == 0.0 else f"{flipped_km:.0f} km from"
-                reason = (f"coordinates look swapped (lon/lat): the point lies {km:.0f} km outside "
-                          f"{record['country']}; with lon and lat exchanged it lies {where_flipped} "
-                          f"{record['country']}")
-            else:
-                reason = (f"point far outside its stated country: {km:.0f} km outside {record['country']} "
-                          f"(in {inside}); allowed {limit:g} km")
-            refused.append({"source": record["source"], "record_id": record["record_id"], "name": record["name"],
-                            "country": record["country"], "location_raw": record["location_raw"],
-                            "reason": reason})
-            drop.append(index)
-        elif km > COUNTRY_NOTE_KM:
-            kept.at[index, "country_check"] = f"point lies {km:.0f} km outside {record['country']} (in {inside})"
-    return kept.drop(index=drop), make_quarantine(refused, "country check")
+    noted = located & ~far & (outside > COUNTRY_NOTE_KM)
+    for index in records.index[noted]:
+        kept.at[index, "country_check"] = (f"point lies {outside[index]:.0f} km outside {records.at[index, 'country']} "
+                                           f"(in {where[index] or 'no country'})")
+    # One outline distance call for every refused point with lon and lat exchanged (dissolving is per call).
+    swapped = gpd.GeoSeries([Point(g.y, g.x) for g in records.geometry[far]], index=records.index[far],
+                            crs=STORE_CRS)
+    flipped = distance_outside_km(swapped, countries, records["country"][far])
+    refused = [_refusal(records.loc[index], float(outside[index]), float(precision[index]), where[index],
+                        float(flipped[index])) for index in records.index[far]]
+    return kept.drop(index=records.index[far]), make_quarantine(refused, "country check")
+
+
+def _refusal(record: pd.Series, km: float, limit: float, inside: str, flipped_km: float) -> dict:
+    if flipped_km <= limit:
+        where_flipped = "inside" if flipped_km == 0.0 else f"{flipped_km:.0f} km from"
+        reason = (f"coordinates look swapped (lon/lat): the point lies {km:.0f} km outside "
+                  f"{record['country']}; with lon and lat exchanged it lies {where_flipped} "
+                  f"{record['country']}")
+    else:
+        reason = (f"point far outside its stated country: {km:.0f} km outside {record['country']} "
+                  f"(in {inside or 'no country'}); allowed {limit:g} km")
+    return {"source": record["source"], "record_id": record["record_id"], "name": record["name"],
+            "country": record["country"], "location_raw": record["location_raw"], "reason": reason}

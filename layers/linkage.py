@@ -13,8 +13,11 @@ Rules, in order (docs/ARCHITECTURE.md explains why):
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -25,7 +28,13 @@ from layers.commodities import commodity_groups, primary_group
 from layers.names import name_keys
 from layers.schema import SITES, STORE_CRS, validate
 
+log = logging.getLogger(__name__)
+
 _GEOD = Geod(ellps="WGS84")
+
+#: The shortest degree of latitude on the WGS84 ellipsoid (at the equator, 110.574 km), rounded down: two
+#: points further apart in latitude than ``d / KM_PER_DEGREE_LAT_MIN`` degrees are more than ``d`` km apart.
+KM_PER_DEGREE_LAT_MIN = 110.5
 
 #: Two named points closer than this always may join, however precise both claim to be:
 #: the same deposit is often placed at its centre by one source and its main shaft by another.
@@ -69,6 +78,9 @@ def link_distance_km(precision_a: float, precision_b: float) -> float:
 def link_sites(records: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, LinkageReport]:
     """Merge source records into sites.
 
+    Runs in about linear time in the number of records: name-key buckets, a latitude sweep inside each bucket
+    and an index of unlocated candidates replace comparisons of every record with every other.
+
     Parameters
     ----------
     records : GeoDataFrame
@@ -84,12 +96,16 @@ def link_sites(records: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, LinkageRepo
         Counts for the build report.
     """
     table = records.reset_index(drop=True)
+    started = time.perf_counter()
     clusters = _Clusters(table)
     explicit, unknown = clusters.apply_same_as()
     clusters.link_located()
     clusters.link_unlocated()
-    rows = [_site_row(table, members, clusters.reasons[root]) for root, members in clusters.groups().items()]
+    log.info("linkage: %d records clustered in %.1f s", len(table), time.perf_counter() - started)
+    rows = [_site_row(clusters.rows, members, clusters.reasons[root], clusters.keys)
+            for root, members in clusters.groups().items()]
     sites = _frame(rows)
+    log.info("linkage: %d sites assembled in %.1f s", len(sites), time.perf_counter() - started)
     report = LinkageReport(
         records_in=len(table),
         sites_out=len(sites),
@@ -102,15 +118,20 @@ def link_sites(records: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, LinkageRepo
 
 
 class _Clusters:
-    """Union-find over record positions that remembers each cluster's datasets and link reasons."""
+    """Union-find over record positions that remembers each cluster's datasets, size and link reasons."""
 
     def __init__(self, table: gpd.GeoDataFrame) -> None:
-        self.table = table
+        # Plain lists and dicts: pandas' per-cell access (.at, .iloc) is what made linkage slow on large inputs.
+        self.rows: list[dict] = table.to_dict("records")
+        geometries = list(table.geometry)
+        for row, geometry in zip(self.rows, geometries, strict=True):
+            row["geometry"] = geometry
         self.parent = list(range(len(table)))
-        self.datasets = [{d} for d in table["dataset"]]
+        self.size = [1] * len(table)
+        self.datasets = [{r["dataset"]} for r in self.rows]
         self.reasons: dict[int, set[str]] = defaultdict(set)
-        self.keys = [name_keys(n, a) for n, a in zip(table["name"], table["aliases"], strict=True)]
-        self.located = [g is not None and not g.is_empty for g in table.geometry]
+        self.keys = [name_keys(r["name"], r["aliases"]) for r in self.rows]
+        self.located = [g is not None and not g.is_empty for g in geometries]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -123,17 +144,18 @@ class _Clusters:
         if a == b or (not force and self.datasets[a] & self.datasets[b]):
             return False
         self.parent[b] = a
+        self.size[a] += self.size[b]
         self.datasets[a] |= self.datasets[b]
         self.reasons[a] |= self.reasons.pop(b, set()) | {reason}
         return True
 
     def apply_same_as(self) -> tuple[int, list[str]]:
-        position = {rid: i for i, rid in enumerate(self.table["record_id"])}
+        position = {r["record_id"]: i for i, r in enumerate(self.rows)}
         linked, unknown = 0, []
-        for i, others in enumerate(self.table["same_as"]):
-            for other in others:
+        for i, row in enumerate(self.rows):
+            for other in row["same_as"]:
                 if other not in position:
-                    unknown.append(f"{self.table.at[i, 'record_id']} -> {other}")
+                    unknown.append(f"{row['record_id']} -> {other}")
                     continue
                 linked += self.union(i, position[other], "explicit link", force=True)
         return linked, unknown
@@ -143,36 +165,52 @@ class _Clusters:
         for i, keys in enumerate(self.keys):
             if self.located[i]:
                 for key in keys:
-                    buckets[(self.table.at[i, "country"], key)].append(i)
+                    buckets[(self.rows[i]["country"], key)].append(i)
         pairs: dict[tuple[int, int], float] = {}
         for members in buckets.values():
-            for a_pos, i in enumerate(members):
-                for j in members[a_pos + 1:]:
-                    if self.table.at[i, "dataset"] != self.table.at[j, "dataset"]:
-                        pairs[(min(i, j), max(i, j))] = self._distance_km(i, j)
+            for i, j in self._near_pairs(members):
+                if self.rows[i]["dataset"] != self.rows[j]["dataset"]:
+                    pairs[(min(i, j), max(i, j))] = self._distance_km(i, j)
         for (i, j), distance in sorted(pairs.items(), key=lambda item: (item[1], item[0])):
             limit = link_distance_km(self._precision(i), self._precision(j))
             if distance <= limit:
                 self.union(i, j, f"name within {limit:g} km")
 
+    def _near_pairs(self, members: list[int]) -> Iterator[tuple[int, int]]:
+        """Yield the pairs of a bucket that may lie within their link distance, by a sweep over latitude.
+
+        A degree of latitude is at least :data:`KM_PER_DEGREE_LAT_MIN` km, so pairs further apart in latitude
+        than the bucket's largest link distance can never join; skipping them changes no result.
+        """
+        if len(members) < 2:
+            return
+        widest_km = link_distance_km(*(2 * [max(self._precision(i) for i in members)]))
+        reach = widest_km / KM_PER_DEGREE_LAT_MIN
+        ordered = sorted(members, key=lambda i: self.rows[i]["geometry"].y)
+        lats = [self.rows[i]["geometry"].y for i in ordered]
+        for a_pos, i in enumerate(ordered):
+            for b_pos in range(a_pos + 1, len(ordered)):
+                if lats[b_pos] - lats[a_pos] > reach:
+                    break
+                yield i, ordered[b_pos]
+
     def link_unlocated(self) -> None:
-        order = sorted((i for i in range(len(self.table)) if not self.located[i]),
-                       key=lambda i: self.table.at[i, "record_id"])
+        by_name: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for j, keys in enumerate(self.keys):
+            for key in keys:
+                by_name[(self.rows[j]["country"], key)].append(j)
+        order = sorted((i for i in range(len(self.rows)) if not self.located[i]),
+                       key=lambda i: self.rows[i]["record_id"])
         for i in order:
-            if self.find(i) != i or len(self.groups_of(i)) > 1:
+            if self.find(i) != i or self.size[i] > 1:
                 continue  # already joined through an explicit link
-            country = self.table.at[i, "country"]
+            country = self.rows[i]["country"]
             candidates = {
-                self.find(j) for j in range(len(self.table))
-                if j != i and self.table.at[j, "country"] == country and self.keys[i] & self.keys[j]
-                and self.find(j) != self.find(i)
+                self.find(j) for key in self.keys[i] for j in by_name[(country, key)]
+                if j != i and self.find(j) != self.find(i)
             }
             if len(candidates) == 1:
                 self.union(candidates.pop(), i, "name and country (no location)")
-
-    def groups_of(self, i: int) -> list[int]:
-        root = self.find(i)
-        return [j for j in range(len(self.parent)) if self.find(j) == root]
 
     def groups(self) -> dict[int, list[int]]:
         result: dict[int, list[int]] = defaultdict(list)
@@ -181,26 +219,30 @@ class _Clusters:
         return result
 
     def _precision(self, i: int) -> float:
-        value = self.table.at[i, "location_precision_km"]
+        value = self.rows[i]["location_precision_km"]
         return 0.0 if math.isnan(value) else float(value)
 
     def _distance_km(self, i: int, j: int) -> float:
-        a, b = self.table.geometry.iloc[i], self.table.geometry.iloc[j]
+        a, b = self.rows[i]["geometry"], self.rows[j]["geometry"]
         _, _, metres = _GEOD.inv(a.x, a.y, b.x, b.y)
         return metres / 1000.0
 
 
-def _preference(record: pd.Series) -> tuple:
+def _preference(record: dict) -> tuple:
     dataset = "national" if record["dataset"].startswith("national") else record["dataset"]
     rank = DATASET_PREFERENCE.index(dataset) if dataset in DATASET_PREFERENCE else len(DATASET_PREFERENCE)
     return (rank, dataset, record["record_id"])
 
 
-def _site_row(table: gpd.GeoDataFrame, members: list[int], reasons: set[str]) -> dict:
-    records = [table.iloc[i] for i in members]
+def _located(record: dict) -> bool:
+    return record["geometry"] is not None and not record["geometry"].is_empty
+
+
+def _site_row(table: list[dict], members: list[int], reasons: set[str], keys: list[set[str]]) -> dict:
+    records = [table[i] for i in members]
     records.sort(key=_preference)
     primary = records[0]
-    located = [r for r in records if r.geometry is not None and not r.geometry.is_empty]
+    located = [r for r in records if _located(r)]
     # The location comes from the most precise record; the preference order breaks ties.
     where = min(located, key=lambda r: (r["location_precision_km"], _preference(r))) if located else None
     commodities = _union(r["commodities"] for r in records)
@@ -222,22 +264,22 @@ def _site_row(table: gpd.GeoDataFrame, members: list[int], reasons: set[str]) ->
         "location_precision_km": float(where["location_precision_km"]) if where is not None else math.nan,
         "location_record_id": where["record_id"] if where is not None else "",
         "provenance": _provenance(records, where),
-        "search_keys": sorted(set().union(*(name_keys(r["name"], r["aliases"]) for r in records))),
+        "search_keys": sorted(set().union(*(keys[i] for i in members))),
         "link_reason": "; ".join(sorted(reasons)) if reasons else "single record",
-        "geometry": where.geometry if where is not None else None,
+        "geometry": where["geometry"] if where is not None else None,
     }
 
 
-def _provenance(records: list[pd.Series], where: pd.Series | None) -> dict:
+def _provenance(records: list[dict], where: dict | None) -> dict:
     provenance: dict[str, list[dict]] = {
         field: [{"value": r[field], "record_id": r["record_id"]} for r in records if r[field]]
         for field in ("name", "aliases", "country", "commodities", "deposit_types", "status")
     }
     provenance["location"] = [
-        {"value": [round(r.geometry.x, 6), round(r.geometry.y, 6)], "record_id": r["record_id"],
+        {"value": [round(r["geometry"].x, 6), round(r["geometry"].y, 6)], "record_id": r["record_id"],
          "precision_km": float(r["location_precision_km"]), "chosen": where is not None
          and r["record_id"] == where["record_id"]}
-        for r in records if r.geometry is not None and not r.geometry.is_empty
+        for r in records if _located(r)
     ]
     return provenance
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from layers.commodities import commodity_groups, minmod_commodity_names, normalise_commodity
 from layers.countries import normalise_country
 from layers.errors import SourceFormatError
+from layers.json_shape import NUMBER, OneOrMany, nesting_depth, shape_problem
 from layers.manifest import Source
 from layers.records import (
     ATLAS_COUNTRIES,
@@ -33,6 +34,32 @@ DATASET_TABLE = PROJECT_ROOT / "data" / "reference" / "minmod_datasets.csv"
 
 #: MinMod unit ids of ore tonnage and their factor to tonnes.
 ORE_UNITS = {"Q200": 1.0, "Q202": 1_000_000.0}
+
+#: Deepest nesting a MinMod file may have. A file is a list of sites, and the real extract is 7 levels deep;
+#: far deeper text is hostile or broken, and Python's json parser would exhaust its recursion limit on it.
+MAX_JSON_DEPTH = 64
+
+_NAMED = {"normalized_uri": str, "observed_name": str}
+_DOCUMENT = {"document": {"uri": str}}
+#: The JSON types of every field the loader reads (null is allowed anywhere; other fields are not read).
+SITE_SHAPE = {
+    "source_id": str,
+    "record_id": (str, int),
+    "name": str,
+    "aliases": [str],
+    "location_info": {"country": [_NAMED], "location": str},
+    "mineral_inventory": [{
+        "commodity": _NAMED,
+        "ore": {"value": NUMBER, "unit": _NAMED},
+        "grade": {"value": NUMBER, "unit": _NAMED},
+        "category": [_NAMED],
+        "zone": str,
+        "date": str,
+        "reference": _DOCUMENT,
+    }],
+    "deposit_type_candidate": [_NAMED],
+    "reference": OneOrMany(_DOCUMENT),
+}
 
 
 @cache
@@ -63,16 +90,23 @@ def load_minmod_sites(paths: list[Path], source: Source) -> LoadResult:
         geometry), quarantined rows with reasons, and notes (records outside the five countries,
         commodity names that could not be mapped).
 
+    Notes
+    -----
+    A malformed site (not an object, without ``source_id`` and ``record_id``, or a field of the wrong JSON
+    type, such as a number as ``location`` or a list as ``name``) is quarantined with the reason and the others
+    are kept. A file nested deeper than :data:`MAX_JSON_DEPTH` is not parsed: it becomes one quarantine row
+    naming the file, and the other files are read.
+
     Raises
     ------
     SourceFormatError
-        If a file is not JSON or not a list of mineral sites.
+        If a file is not JSON, not a list, or holds no MinMod mineral site at all.
     """
     rows: list[dict] = []
     refused: list[dict] = []
     out_of_region = 0
     unmapped: dict[str, int] = {}
-    for path, position, site in _iter_sites(paths):
+    for path, position, site in _iter_sites(paths, source, refused):
         country = _country(site)
         if country is None:
             out_of_region += 1
@@ -91,22 +125,85 @@ def load_minmod_sites(paths: list[Path], source: Source) -> LoadResult:
     return LoadResult(make_records(rows, source.id), make_quarantine(refused, source.id), notes)
 
 
-def _iter_sites(paths: list[Path]) -> Iterator[tuple[Path, int, dict]]:
+def _iter_sites(paths: list[Path], source: Source, refused: list[dict]) -> Iterator[tuple[Path, int, dict]]:
+    """Yield well-formed sites; append a quarantine row to ``refused`` for each malformed site or file."""
     for path in paths:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SourceFormatError(f"{path}: not a readable JSON file: {exc}") from exc
+        document = _read_document(path)
+        if document is None:
+            log.warning("%s: nesting deeper than %d levels; file quarantined, not read", path, MAX_JSON_DEPTH)
+            refused.append(_file_quarantine_row(path, source))
+            continue
         if not isinstance(document, list):
             raise SourceFormatError(
                 f"{path}: expected a JSON list of MinMod mineral sites, got {type(document).__name__}"
             )
+        if document and not any(_has_ids(site) for site in document):
+            raise SourceFormatError(
+                f"{path}: no item is a MinMod mineral site (each needs source_id and record_id); "
+                f"item 0 is {type(document[0]).__name__}"
+            )
         for position, site in enumerate(document):
-            if not isinstance(site, dict) or "source_id" not in site or "record_id" not in site:
-                raise SourceFormatError(
-                    f"{path}: item {position} is not a MinMod mineral site (needs source_id and record_id)"
-                )
+            problem = _site_problem(site)
+            if problem:
+                log.debug("%s item %d quarantined: %s", path.name, position, problem)
+                refused.append(_malformed_row(site, path, position, source, problem))
+                continue
             yield path, position, site
+
+
+def _read_document(path: Path) -> object:
+    """Return the parsed file, or None when it nests deeper than :data:`MAX_JSON_DEPTH`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: not a readable JSON file: {exc}") from exc
+    if nesting_depth(data) > MAX_JSON_DEPTH:
+        return None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        # Not reached after the depth check; kept so that the parser's own limit can never crash a build.
+        return None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceFormatError(f"{path}: not a readable JSON file: {exc}") from exc
+
+
+def _has_ids(site: object) -> bool:
+    return isinstance(site, dict) and "source_id" in site and "record_id" in site
+
+
+def _site_problem(site: object) -> str:
+    if not _has_ids(site):
+        return "not a MinMod mineral site (needs source_id and record_id)"
+    return shape_problem(site, SITE_SHAPE, "")
+
+
+def _malformed_row(site: object, path: Path, position: int, source: Source, problem: str) -> dict:
+    ids_ok = _has_ids(site) and isinstance(site["source_id"], str) and isinstance(site["record_id"], (str, int))
+    name = site.get("name") if isinstance(site, dict) else None
+    return {
+        "source": source.id,
+        "record_id": f"{_dataset(site, path)}:{site['record_id']}" if ids_ok else f"{path.name}:item {position}",
+        "name": name.strip() if isinstance(name, str) else "",
+        "country": "",
+        "location_raw": _location_text(site),
+        "reason": f"malformed site: {problem} ({path.name} item {position})",
+    }
+
+
+def _location_text(site: object) -> str:
+    info = site.get("location_info") if isinstance(site, dict) else None
+    location = info.get("location") if isinstance(info, dict) else None
+    if location is None:
+        return ""
+    return location if isinstance(location, str) else json.dumps(location)[:200]
+
+
+def _file_quarantine_row(path: Path, source: Source) -> dict:
+    return {
+        "source": source.id, "record_id": path.name, "name": "", "country": "", "location_raw": "",
+        "reason": f"nesting deeper than {MAX_JSON_DEPTH} levels: {path} was not read",
+    }
 
 
 def _dataset(site: dict, path: Path) -> str:
@@ -118,7 +215,7 @@ def _dataset(site: dict, path: Path) -> str:
 
 
 def _country(site: dict) -> str | None:
-    for entry in site.get("location_info", {}).get("country", []) or []:
+    for entry in (site.get("location_info") or {}).get("country", []) or []:
         for text in (entry.get("normalized_uri", ""), entry.get("observed_name", "")):
             code = normalise_country(text or "")
             if code in ATLAS_COUNTRIES:
@@ -129,7 +226,7 @@ def _country(site: dict) -> str | None:
 def _refusal(site: dict) -> str:
     if not (site.get("name") or "").strip():
         return "no name"
-    wkt = site.get("location_info", {}).get("location") or ""
+    wkt = (site.get("location_info") or {}).get("location") or ""
     if not wkt:
         return ""
     point = parse_wkt_point(wkt)
@@ -144,13 +241,13 @@ def _quarantine_row(site: dict, record_id: str, country: str, source: Source, re
         "record_id": record_id,
         "name": (site.get("name") or "").strip(),
         "country": country,
-        "location_raw": site.get("location_info", {}).get("location") or "",
+        "location_raw": (site.get("location_info") or {}).get("location") or "",
         "reason": reason,
     }
 
 
 def _record(site: dict, record_id: str, country: str, source: Source, unmapped: dict[str, int]) -> dict:
-    wkt = site.get("location_info", {}).get("location") or ""
+    wkt = (site.get("location_info") or {}).get("location") or ""
     point = parse_wkt_point(wkt) if wkt else None
     if point is None:
         precision, status = float("nan"), "missing"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Russian letters follow the BGN/PCGN-style romanisation most English sources use, so a Cyrillic
 # name and its published Latin spelling already agree before any phonetic folding.
@@ -129,7 +130,9 @@ def transliterate(text: str) -> str:
     return stripped.lower().translate(_TRANSLATION)
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(letters: str) -> str:
+    # Cached: the same words ("mine", "deposit", a registry's repeated names) are folded millions of times.
     for pattern, replacement in FOLDS:
         letters = pattern.sub(replacement, letters)
     return letters
@@ -153,6 +156,10 @@ CANONICAL_DIRECTIONS = frozenset(DIRECTION_WORDS)
 _GENERIC_PHRASES = sorted(
     {tuple(_fold(token) for token in _raw_tokens(phrase)) for phrase in GENERIC_WORDS}, key=len, reverse=True
 )
+# The same phrases by their first folded word, longest first, so a name's words are matched by lookup.
+_GENERIC_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _GENERIC_PHRASES:
+    _GENERIC_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 
 
 def _as_number(tokens: list[str], index: int) -> str | None:
@@ -181,12 +188,12 @@ def _word_items(token: str) -> list[_Item]:
 
 
 def _drop_generic(items: list[_Item]) -> list[_Item]:
+    folded = [_fold(value) if kind == _WORD else None for kind, value in items]
     kept: list[_Item] = []
     index = 0
     while index < len(items):
-        for phrase in _GENERIC_PHRASES:
-            window = items[index : index + len(phrase)]
-            if all(kind == _WORD for kind, _ in window) and tuple(_fold(v) for _, v in window) == phrase:
+        for phrase in _GENERIC_BY_FIRST.get(folded[index], ()):
+            if tuple(folded[index : index + len(phrase)]) == phrase:
                 index += len(phrase)
                 break
         else:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import time
 from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
 
 from layers.commodities import commodity_groups, normalise_commodities
 from layers.countries import normalise_country
 from layers.manifest import Source
 from layers.records import ATLAS_COUNTRIES, LoadResult, check_coordinates, make_quarantine, make_records
 from layers.records import point_or_none as _point
-from layers.tables import TableSpec, read_table
+from layers.schema import SOURCE_RECORDS, STORE_CRS
+from layers.settings import TableSettings
+from layers.tables import TableSpec, read_table_chunks
+
+log = logging.getLogger(__name__)
 
 #: Template columns: required ones first. docs/NATIONAL_TEMPLATE.md documents each.
 REQUIRED_COLUMNS = ("name", "country", "lon", "lat")
@@ -26,8 +35,11 @@ NATIONAL_TEMPLATE = TableSpec("national template", REQUIRED_COLUMNS, OPTIONAL_CO
 DEFAULT_NATIONAL_PRECISION_KM = 10.0
 
 
-def load_national_deposits(paths: list[Path], source: Source) -> LoadResult:
+def load_national_deposits(paths: list[Path], source: Source, limits: TableSettings | None = None) -> LoadResult:
     """Load deposit rows on the national template (CSV or XLSX) into source records.
+
+    A CSV file is streamed in chunks of ``limits.table_chunk_rows`` rows; each chunk's rows are checked and
+    assembled into records before the next is read, and progress is logged at INFO per chunk.
 
     Parameters
     ----------
@@ -36,6 +48,8 @@ def load_national_deposits(paths: list[Path], source: Source) -> LoadResult:
         names onto a file's own (``name = "Наименование"``).
     source : Source
         The manifest entry.
+    limits : TableSettings, optional
+        File size and row limits and the chunk size (default ``TableSettings()``, from ``ATLAS_*``).
 
     Returns
     -------
@@ -46,30 +60,45 @@ def load_national_deposits(paths: list[Path], source: Source) -> LoadResult:
     Raises
     ------
     SourceFormatError
-        If a file cannot be read.
+        If a file cannot be read, or is over the size or row limit (the message names the setting).
     ColumnMappingError
         If a required template column is missing after the mapping.
     """
-    rows: list[dict] = []
+    frames: list[gpd.GeoDataFrame] = []
     refused: list[dict] = []
+    started = time.perf_counter()
     for path in paths:
-        table = read_table(path, source, NATIONAL_TEMPLATE)
         dataset = "national" if path.name == "deposits.csv" else f"national-{_slug(path.stem)}"
-        for number, row in enumerate(table.to_dict("records"), start=2):  # row 1 is the header
-            row = {k: _clean(v) for k, v in row.items()}
-            record_id = f"{dataset}:{row.get('deposit_id') or number}"
-            reason, country, lon, lat = _check(row)
-            if reason:
-                refused.append({
-                    "source": source.id,
-                    "record_id": record_id if row.get("deposit_id") else f"{path.name}:{number}",
-                    "name": row.get("name", ""), "country": row.get("country", ""),
-                    "location_raw": f"lon={row.get('lon', '')}, lat={row.get('lat', '')}",
-                    "reason": f"{path.name} row {number}: {reason}",
-                })
-                continue
-            rows.append(_record(row, record_id, dataset, country, lon, lat, source))
-    return LoadResult(make_records(rows, source.id), make_quarantine(refused, source.id))
+        number = 1  # row 1 is the header
+        for chunk in read_table_chunks(path, source, NATIONAL_TEMPLATE, limits):
+            rows: list[dict] = []
+            for row in chunk.to_dict("records"):
+                number += 1
+                _read_row({k: _clean(v) for k, v in row.items()}, number, path, dataset, source, rows, refused)
+            if rows:
+                frames.append(make_records(rows, source.id))
+            if number > (limits or TableSettings()).table_chunk_rows:
+                log.info("%s: %d rows checked, %d quarantined so far (%.1f s)", path.name, number - 1,
+                         len(refused), time.perf_counter() - started)
+    records = pd.concat(frames, ignore_index=True) if frames else SOURCE_RECORDS.empty()
+    records = gpd.GeoDataFrame(records, geometry="geometry", crs=STORE_CRS)
+    return LoadResult(records, make_quarantine(refused, source.id))
+
+
+def _read_row(row: dict, number: int, path: Path, dataset: str, source: Source, rows: list[dict],
+              refused: list[dict]) -> None:
+    record_id = f"{dataset}:{row.get('deposit_id') or number}"
+    reason, country, lon, lat = _check(row)
+    if reason:
+        refused.append({
+            "source": source.id,
+            "record_id": record_id if row.get("deposit_id") else f"{path.name}:{number}",
+            "name": row.get("name", ""), "country": row.get("country", ""),
+            "location_raw": f"lon={row.get('lon', '')}, lat={row.get('lat', '')}",
+            "reason": f"{path.name} row {number}: {reason}",
+        })
+        return
+    rows.append(_record(row, record_id, dataset, country, lon, lat, source))
 
 
 def _clean(value: object) -> str:

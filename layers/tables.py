@@ -8,8 +8,10 @@ expected.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ from layers.manifest import Source
 from layers.messages import describe_columns
 from layers.records import ATLAS_COUNTRIES
 from layers.schema import STORE_CRS, LayerSchema, validate
+from layers.settings import TableSettings
+
+log = logging.getLogger(__name__)
 
 #: Officially assigned ISO 3166-1 alpha-2 codes.
 ISO_ALPHA2 = frozenset("""
@@ -193,20 +198,88 @@ def read_rows(paths: list[Path], source: Source, spec: TableSpec) -> Iterator[Ro
         If a required template column is missing, or ``[source.columns]`` names a column not in the file.
     """
     for path in paths:
-        table = read_table(path, source, spec)
-        for number, record in enumerate(table.to_dict("records"), start=2):
-            yield Row(path, number, {str(k): _clean(v) for k, v in record.items()})
+        number = 1
+        for chunk in read_table_chunks(path, source, spec):
+            for record in chunk.to_dict("records"):
+                number += 1
+                yield Row(path, number, {str(k): _clean(v) for k, v in record.items()})
 
 
-def read_table(path: Path, source: Source, spec: TableSpec) -> pd.DataFrame:
-    """Read one CSV (UTF-8) or XLSX table on ``spec``'s template, headers mapped and checked; cells as text."""
+def read_table_chunks(path: Path, source: Source, spec: TableSpec,
+                      limits: TableSettings | None = None) -> Iterator[pd.DataFrame]:
+    """Yield one CSV (UTF-8) or XLSX table in chunks of rows, headers mapped and checked, cells as text.
+
+    A CSV is streamed ``limits.table_chunk_rows`` rows at a time, so a large registry never sits in memory
+    twice; an XLSX file is read whole (openpyxl cannot stream through pandas). Progress is logged at INFO
+    after each chunk of a file of more than one chunk.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    source : Source
+        The manifest entry; ``source.columns`` maps template names onto the file's own headers.
+    spec : TableSpec
+        The table's template.
+    limits : TableSettings, optional
+        Size and row limits and the chunk size; default ``TableSettings()`` (``ATLAS_MAX_TABLE_ROWS``,
+        ``ATLAS_MAX_TABLE_MB``, ``ATLAS_TABLE_CHUNK_ROWS``).
+
+    Yields
+    ------
+    DataFrame
+        Consecutive rows in file order (the first chunk starts at row 2; the header is row 1), with the
+        template's column names; at least one chunk, which may be empty.
+
+    Raises
+    ------
+    SourceFormatError
+        If the file cannot be read, is larger than ``limits.max_table_mb`` or has more than
+        ``limits.max_table_rows`` data rows.
+    ColumnMappingError
+        If a required template column is missing, or ``[source.columns]`` names a column not in the file.
+    """
+    limits = limits or TableSettings()
+    _check_size(path, spec, limits)
+    started, rows = time.perf_counter(), 0
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            table = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        for position, chunk in enumerate(_raw_chunks(path, limits.table_chunk_rows)):
+            rows += len(chunk)
+            if rows > limits.max_table_rows:
+                raise SourceFormatError(
+                    f"{path}: more than {limits.max_table_rows:,} data rows (the limit, setting "
+                    f"ATLAS_MAX_TABLE_ROWS); split the {spec.name} file or raise the limit"
+                )
+            if position or len(chunk) == limits.table_chunk_rows:
+                seconds = time.perf_counter() - started
+                log.info("%s: %d rows read (%.1f s, %.0f rows/s)", path.name, rows, seconds,
+                         rows / max(seconds, 1e-9))
+            yield _mapped(chunk, path, source, spec)
     except (OSError, ValueError, UnicodeDecodeError, zipfile.BadZipFile, KeyError) as exc:
         raise SourceFormatError(f"{path}: cannot read the {spec.name} table: {exc}") from exc
+
+
+def _check_size(path: Path, spec: TableSpec, limits: TableSettings) -> None:
+    try:
+        megabytes = path.stat().st_size / 1e6
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: cannot read the {spec.name} table: {exc}") from exc
+    if megabytes > limits.max_table_mb:
+        raise SourceFormatError(
+            f"{path}: {megabytes:,.1f} MB is larger than the limit of {limits.max_table_mb:,g} MB "
+            f"(setting ATLAS_MAX_TABLE_MB); split the {spec.name} file or raise the limit"
+        )
+
+
+def _raw_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        yield pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        return
+    with pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=chunk_rows) as reader:
+        yield from reader
+
+
+def _mapped(table: pd.DataFrame, path: Path, source: Source, spec: TableSpec) -> pd.DataFrame:
     rename = {column: target for target, column in source.columns.items()}
     unknown = [c for c in rename if c not in table.columns]
     if unknown:

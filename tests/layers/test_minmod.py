@@ -277,11 +277,11 @@ def test_a_site_without_location_is_kept_unmapped(tmp_path: Path, location: str 
     ("content", "message"),
     [
         ('{"source_id": "x", "record_id": "1"}', "expected a JSON list of MinMod mineral sites, got dict"),
-        ('["Kutessai-II"]', "item 0 is not a MinMod mineral site (needs source_id and record_id)"),
-        ('[{"source_id": "x", "record_id": "1", "name": "a"}, {"name": "b"}]',
-         "item 1 is not a MinMod mineral site (needs source_id and record_id)"),
+        ('["Kutessai-II"]', "no item is a MinMod mineral site (each needs source_id and record_id); item 0 is str"),
+        ('[{"name": "b"}, 3]',
+         "no item is a MinMod mineral site (each needs source_id and record_id); item 0 is dict"),
     ],
-    ids=["dict", "string-item", "item-without-ids"],
+    ids=["dict", "string-item", "no-item-with-ids"],
 )
 def test_a_file_that_is_not_a_list_of_sites_is_refused(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "minmod.json"
