@@ -52,6 +52,7 @@ bench: $(VENV)/.installed bench-deps
 	$(PY) bench/bench_api.py
 	$(PY) bench/bench_corridor_distance.py
 	$(PY) bench/bench_ogc.py
+	$(PY) bench/bench_large_national.py --rows 200000
 
 clean:
 	rm -rf $(VENV) $(STORE) data/analysis data/analysis-* data/.analysis-* data/.analysis.lock .pytest_cache .ruff_cache
