@@ -1,0 +1,47 @@
+"""Command line: ``python -m layers.importers <format> <file> --out <dir/name>.csv`` converts one file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from layers.importers._common import ImportFormatError
+from layers.importers.bods import import_bods
+from layers.importers.eiti import import_eiti
+from layers.importers.gem import ATTRIBUTION, import_gem
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Convert a file; write ``<stem>_companies.csv``, ``<stem>_ownership.csv``, ``<stem>_licences.csv`` (non-empty)."""
+    parser = argparse.ArgumentParser(prog="python -m layers.importers", description=__doc__)
+    parser.add_argument("format", choices=("bods", "gem", "eiti"))
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--out", type=Path, required=True, help="e.g. data/curated/imports/gem_central_asia.csv")
+    parser.add_argument("--url", default="", help="where the file was published (added to every source)")
+    parser.add_argument("--attribution", default="", help="gem: the credit line (default: the ownership tracker's)")
+    parser.add_argument("--country", action="append", default=[],
+                        help="gem: keep assets in this country/area (repeatable); eiti: the reporting country")
+    args = parser.parse_args(argv)
+    try:
+        if args.format == "bods":
+            imported = import_bods(args.file)
+        elif args.format == "gem":
+            imported = import_gem(args.file, url=args.url, countries=tuple(args.country),
+                                  attribution=args.attribution or ATTRIBUTION)
+        else:
+            imported = import_eiti(args.file, country=(args.country or [""])[0], url=args.url)
+    except ImportFormatError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    for table, frame in imported.frames().items():
+        if len(frame):
+            target = args.out.with_name(f"{args.out.stem}_{table}.csv")
+            frame.to_csv(target, index=False)
+            sys.stdout.write(f"{target}: {len(frame)} rows\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
