@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from pathlib import Path
 
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="e.g. data/curated/imports/gem_central_asia.csv")
     parser.add_argument("--url", default="", help="where the file was published (added to every source)")
     parser.add_argument("--attribution", default="", help="gem: the credit line (default: the ownership tracker's)")
+    parser.add_argument("--ids-from", type=Path, action="append", default=[],
+                        help="gem: an imported companies CSV whose gem: ids are used for owners named without an id")
     parser.add_argument("--country", action="append", default=[],
                         help="gem: keep assets in this country/area (repeatable); eiti: the reporting country")
     args = parser.parse_args(argv)
@@ -27,8 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.format == "bods":
             imported = import_bods(args.file)
         elif args.format == "gem":
+            known = _known_ids(args.ids_from)
             imported = import_gem(args.file, url=args.url, countries=tuple(args.country),
-                                  attribution=args.attribution or ATTRIBUTION)
+                                  attribution=args.attribution or ATTRIBUTION, known_ids=known)
+            # companies already in an --ids-from file stay there: one row per company_id across the import files
+            imported.companies = [c for c in imported.companies
+                                  if c["company_id"].removeprefix("gem:") not in set(known.values())]
         else:
             imported = import_eiti(args.file, country=(args.country or [""])[0], url=args.url)
     except ImportFormatError as exc:
@@ -41,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
             frame.to_csv(target, index=False)
             sys.stdout.write(f"{target}: {len(frame)} rows\n")
     return 0
+
+
+def _known_ids(paths: list[Path]) -> dict[str, str]:
+    """Name → GEM entity id from companies files written by this importer (rows with a ``gem:`` id)."""
+    known: dict[str, str] = {}
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("company_id", "").startswith("gem:"):
+                    known.setdefault(row["name"], row["company_id"].removeprefix("gem:"))
+    return known
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ _SUBJECT = ("Subject Entity ID", "subject-entity-id")
 _PARTY = ("Interested Party ID", "interested-party-id")
 
 
-def import_gem(path: Path, url: str = "", countries: tuple[str, ...] = (), attribution: str = ATTRIBUTION) -> Imported:
+def import_gem(path: Path, url: str = "", countries: tuple[str, ...] = (), attribution: str = ATTRIBUTION,
+               known_ids: dict[str, str] | None = None) -> Imported:
     """Convert a GEM tracker file (XLSX or CSV) into table rows.
 
     Parameters
@@ -35,6 +36,9 @@ def import_gem(path: Path, url: str = "", countries: tuple[str, ...] = (), attri
         Asset files only: keep rows whose ``country/area`` is one of these names (all rows when empty).
     attribution : str
         The credit line added to every ``source`` (the tracker the file belongs to).
+    known_ids : dict, optional
+        Asset files only: company name (case ignored) → GEM entity id, used where the file names an owner or
+        parent without its id (the iron ore mines tracker), so one entity gets one ``gem:`` id across files.
 
     Returns
     -------
@@ -60,7 +64,7 @@ def import_gem(path: Path, url: str = "", countries: tuple[str, ...] = (), attri
             _relationships(frame, where, url, attribution, out)
             recognised = True
         elif column(frame, ("owner",)) and column(frame, ("parent",)):
-            _assets(frame, where, url, attribution, countries, out)
+            _assets(frame, where, url, attribution, countries, known_ids or {}, out)
             recognised = True
     if not recognised:
         raise ImportFormatError(
@@ -127,7 +131,7 @@ def _company_id(name: str, gem_id: str) -> str:
 
 
 def _assets(frame: pd.DataFrame, where: str, url: str, attribution: str, countries: tuple[str, ...],
-            out: Imported) -> None:
+            known: dict[str, str], out: Imported) -> None:
     cols = {key: column(frame, aliases) for key, aliases in {
         "owner": ("owner",), "owner_id": ("owner-gem-id",), "parent": ("parent",), "parent_id": ("parent-gem-id",),
         "country": ("country/area", "country"), "asset": ("plant-name-(english)", "name-(english)", "name"),
@@ -141,6 +145,9 @@ def _assets(frame: pd.DataFrame, where: str, url: str, attribution: str, countri
         src = "; ".join(p for p in (f"{where} row {number} ({asset})", page, url, attribution) if p)
         owners = _split(cell(row[cols["owner"]]), cell(row[cols["owner_id"]]) if cols["owner_id"] else "")
         parents = _split(cell(row[cols["parent"]]), cell(row[cols["parent_id"]]) if cols["parent_id"] else "")
+        known_lower = {k.lower(): v for k, v in known.items()}
+        owners = [(n, i or known_lower.get(n.lower(), "")) for n, i in owners]
+        parents = [(n, i or known_lower.get(n.lower(), "")) for n, i in parents]
         note = f"GEM lists it as {{}} of {asset} ({country})"
         for role, group in (("owner", owners), ("parent", parents)):
             out.companies += [{"company_id": _company_id(n, i), "name": n, "notes": note.format(role),

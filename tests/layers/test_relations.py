@@ -177,8 +177,8 @@ def test_the_real_build_reports_the_unnamed_lithium_licence_as_unjoined(real_sto
 def test_the_real_store_holds_every_curated_table(real_store: Path) -> None:
     built = read_store(real_store)
     assert {name: len(built.layer(name)) for name in (*RELATION_LAYERS, "licence_sites")} == {
-        "companies": 45 + 21, "ownership": 36 + 5, "licences": 19, "agreements": 82, "country_profiles": 5,
-        "facilities": 13, "licence_sites": 19}  # + the GEM imports: 14 + 7 companies, 3 + 2 edges
+        "companies": 45 + 18, "ownership": 36 + 5, "licences": 19, "agreements": 82, "country_profiles": 5,
+        "facilities": 13, "licence_sites": 19}  # + the GEM imports: 14 + 4 companies, 3 + 2 edges
     assert built.build_info["import_conflicts"] == []
 
 

@@ -37,3 +37,19 @@ def test_a_bad_file_is_an_error_message_and_exit_code_2(tmp_path: Path, capsys) 
     source.write_text("a\n1\n", encoding="utf-8")
     assert main(["gem", str(source), "--out", str(tmp_path / "o.csv")]) == 2
     assert "error: " in capsys.readouterr().err and not (tmp_path / "o_companies.csv").exists()
+
+
+def test_gem_owners_named_without_an_id_take_the_id_another_import_gave(tmp_path: Path) -> None:
+    known = tmp_path / "steel_companies.csv"
+    known.write_text("company_id,name\ngem:E7,Parent Group LLP\n", encoding="utf-8")
+    mines = tmp_path / "mines.csv"
+    mines.write_text("country/area,name-(english),owner,parent,url\n"
+                     "Kazakhstan,A Mine,Mine Owner LLP [100.0%],Parent Group LLP,https://gem.wiki/A\n",
+                     encoding="utf-8")
+    out = tmp_path / "mines_out.csv"
+    assert main(["gem", str(mines), "--out", str(out), "--ids-from", str(known), "--country", "Kazakhstan"]) == 0
+    companies = pd.read_csv(tmp_path / "mines_out_companies.csv", dtype=str, keep_default_na=False)
+    ownership = pd.read_csv(tmp_path / "mines_out_ownership.csv", dtype=str, keep_default_na=False)
+    assert list(companies["company_id"]) == ["gem-name:mine-owner-llp"]  # gem:E7 stays in the other file only
+    assert ownership[["owner_id", "owned_id", "relation"]].values.tolist() == [
+        ["gem:E7", "gem-name:mine-owner-llp", "control"]]
