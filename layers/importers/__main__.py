@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from layers.importers._common import ImportFormatError
+from layers.importers._common import ImportFormatError, slug
 from layers.importers.bods import import_bods
 from layers.importers.eiti import import_eiti
 from layers.importers.gem import ATTRIBUTION, import_gem
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default="", help="where the file was published (added to every source)")
     parser.add_argument("--attribution", default="", help="gem: the credit line (default: the ownership tracker's)")
     parser.add_argument("--ids-from", type=Path, action="append", default=[],
-                        help="gem: an imported companies CSV whose gem: ids are used for owners named without an id")
+                        help="gem: an imported companies CSV whose gem- ids are used for owners named without an id")
     parser.add_argument("--country", action="append", default=[],
                         help="gem: keep assets in this country/area (repeatable); eiti: the reporting country")
     args = parser.parse_args(argv)
@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
             imported = import_gem(args.file, url=args.url, countries=tuple(args.country),
                                   attribution=args.attribution or ATTRIBUTION, known_ids=known)
             # companies already in an --ids-from file stay there: one row per company_id across the import files
-            imported.companies = [c for c in imported.companies
-                                  if c["company_id"].removeprefix("gem:") not in set(known.values())]
+            already = {"gem-" + slug(gem_id) for gem_id in known.values()}
+            imported.companies = [c for c in imported.companies if c["company_id"] not in already]
         else:
             imported = import_eiti(args.file, country=(args.country or [""])[0], url=args.url)
     except ImportFormatError as exc:
@@ -51,13 +51,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _known_ids(paths: list[Path]) -> dict[str, str]:
-    """Name → GEM entity id from companies files written by this importer (rows with a ``gem:`` id)."""
+    """Name → GEM entity id from companies files written by this importer (rows with a ``gem-<id>`` id)."""
     known: dict[str, str] = {}
     for path in paths:
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
-                if row.get("company_id", "").startswith("gem:"):
-                    known.setdefault(row["name"], row["company_id"].removeprefix("gem:"))
+                company_id = row.get("company_id", "")
+                if company_id.startswith("gem-") and not company_id.startswith("gem-name-"):
+                    known.setdefault(row["name"], company_id.removeprefix("gem-"))
     return known
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from layers.importers._common import Imported, ImportFormatError, cell, safe_id
+from layers.importers._common import Imported, ImportFormatError, cell, slug
 
 #: Interest types with a countable share: equity when a share is given.
 EQUITY_INTERESTS = {"shareholding"}
@@ -18,10 +18,10 @@ def import_bods(path: Path) -> Imported:
     ----------
     path : Path
         The statements file. Entity and person statements (``recordType`` ``entity`` / ``person``) become
-        companies rows with id ``bods:<recordId>``; each interest of a relationship statement becomes an ownership
-        row from the interested party to the subject: ``equity`` with ``share_pct`` when the interest is a
-        shareholding with ``share.exact`` (or ``minimum`` = ``maximum``), else ``control`` (the range, if any, in
-        ``notes``).
+        companies rows with id ``bods-<recordId as a lower-case slug>``; each interest of a relationship
+        statement becomes an ownership row from the interested party to the subject: ``equity`` with
+        ``share_pct`` when the interest is a shareholding with ``share.exact`` (or ``minimum`` = ``maximum``),
+        else ``control`` (the range, if any, in ``notes``).
 
     Returns
     -------
@@ -100,7 +100,7 @@ def _party(details: dict, key: str, where: str) -> str:
 
 
 def _id(record_id: str) -> str:
-    return "bods:" + safe_id(record_id)
+    return "bods-" + slug(record_id)
 
 
 def _entity_kind(details: dict) -> str:

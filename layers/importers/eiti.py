@@ -35,7 +35,7 @@ def import_eiti(path: Path, country: str = "", url: str = "") -> Imported:
     Returns
     -------
     Imported
-        One licences row per sheet row (``licence_id`` ``eiti:<country>:<number or slug of name>``, holders as
+        One licences row per sheet row (``licence_id`` ``EITI-<country>-<number or slug of name>``, holders as
         given in ``holder_text``), ``source`` = ``EITI <file> <sheet> row <n>`` plus the URLs.
 
     Raises
@@ -68,9 +68,9 @@ def _rows(frame, where: str, name_col: str, holder_col: str, country: str, url: 
             raise ImportFormatError(f"{where} row {number}: no country; expected a 'Country' column or --country")
         key = get("number") or slug(name)
         source = "; ".join(p for p in (f"{where} row {number}", get("url"), url) if p)
-        prefix = where_country.upper() if len(where_country) == 2 else slug(where_country)
+        prefix = where_country.upper() if len(where_country) == 2 else slug(where_country).upper()
         out.licences.append({
-            "licence_id": safe_id(f"eiti:{prefix}:{key}"),
+            "licence_id": safe_id(f"EITI-{prefix}-{key}"),
             "deposit_name": name, "deposit_country": where_country, "holder_text": cell(row[holder_col]),
             "licence_kind": get("kind").lower(), "commodities": get("commodities").replace(",", ";"),
             "granted": get("granted")[:10], "valid_to": get("expiry")[:10], "status": get("status"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from layers.importers._common import Imported, ImportFormatError, cell, column, read_sheets, safe_id, slug
+from layers.importers._common import Imported, ImportFormatError, cell, column, read_sheets, slug
 
 ATTRIBUTION = "Global Energy Monitor, Global Energy Ownership Tracker, CC BY 4.0"
 _PLACEHOLDERS = {"", "-", "--", "unknown", "natural person(s)", "n/a", "not found"}
@@ -38,12 +38,13 @@ def import_gem(path: Path, url: str = "", countries: tuple[str, ...] = (), attri
         The credit line added to every ``source`` (the tracker the file belongs to).
     known_ids : dict, optional
         Asset files only: company name (case ignored) → GEM entity id, used where the file names an owner or
-        parent without its id (the iron ore mines tracker), so one entity gets one ``gem:`` id across files.
+        parent without its id (the iron ore mines tracker), so one entity gets one ``gem-`` id across files.
 
     Returns
     -------
     Imported
-        Companies with id ``gem:<Entity ID>`` (``gem-name:<slug>`` when the file gives no id); ownership rows from
+        Companies with id ``gem-<Entity ID, lower case>`` (``gem-name-<slug of the name>`` when the file gives no id;
+        the web app's company ids are lower-case slugs); ownership rows from
         the interested party (or parent) to the subject (or owner): ``equity`` with the share when given, else
         ``control``. Every ``source`` names ``GEM <file> <sheet> row <n>``, the URL and the attribution.
 
@@ -93,7 +94,7 @@ def _entities(frame: pd.DataFrame, where: str, url: str, attribution: str, out: 
         name = cell(row[names["name"]])
         full = cell(row[names["full"]]) if names["full"] else ""
         out.companies.append({
-            "company_id": "gem:" + safe_id(entity), "name": full or name or entity,
+            "company_id": _company_id("", entity), "name": full or name or entity,
             "kind": cell(row[names["type"]]).lower() if names["type"] else "",
             "home_country": cell(row[names["country"]]).upper()[:2] if names["country"] else "",
             "notes": f"GEM entity {entity}" + (f"; short name {name}" if full and name and full != name else ""),
@@ -112,7 +113,7 @@ def _relationships(frame: pd.DataFrame, where: str, url: str, attribution: str, 
         pct = cell(row[share]).rstrip("%").strip() if share else ""
         cited = cell(row[data_url]) if data_url else ""  # the document GEM cites for this stake, first
         sources = [p for p in (f"{where} row {number}", cited, url, attribution) if p]
-        out.ownership.append({"owner_id": "gem:" + safe_id(owner), "owned_id": "gem:" + safe_id(owned),
+        out.ownership.append({"owner_id": _company_id("", owner), "owned_id": _company_id("", owned),
                               "relation": "equity" if pct else "control", "share_pct": pct,
                               "source": "; ".join(sources), "confidence": "reported"})
 
@@ -127,7 +128,7 @@ def _split(names: str, ids: str) -> list[tuple[str, str]]:
 
 
 def _company_id(name: str, gem_id: str) -> str:
-    return "gem:" + safe_id(gem_id) if gem_id else "gem-name:" + slug(name)
+    return "gem-" + slug(gem_id) if gem_id else "gem-name-" + slug(name)
 
 
 def _assets(frame: pd.DataFrame, where: str, url: str, attribution: str, countries: tuple[str, ...],

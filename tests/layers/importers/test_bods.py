@@ -38,10 +38,10 @@ def _write(tmp_path: Path, statements: object) -> Path:
 def test_entities_and_persons_become_companies_with_statement_provenance(tmp_path: Path) -> None:
     companies = import_bods(_write(tmp_path, STATEMENTS)).companies
     assert companies == [
-        {"company_id": "bods:ent-1", "name": "Alpha Mining LLP", "kind": "private", "home_country": "KZ",
+        {"company_id": "bods-ent-1", "name": "Alpha Mining LLP", "kind": "private", "home_country": "KZ",
          "source": "BODS bods.json statement st-e1; https://register.example/kz/1", "source_date": "2024-03-01",
          "confidence": "reported"},
-        {"company_id": "bods:per-1", "name": "A. Person", "kind": "person",
+        {"company_id": "bods-per-1", "name": "A. Person", "kind": "person",
          "notes": "natural person (BODS person statement)", "source": "BODS bods.json statement st-p1",
          "source_date": "2024-03-01", "confidence": "reported"},
     ]
@@ -51,10 +51,10 @@ def test_interests_become_equity_with_a_share_and_control_without(tmp_path: Path
     edges = [(e["owner_id"], e["owned_id"], e["relation"], e["share_pct"], e["valid_from"], e["valid_to"],
               e["notes"]) for e in import_bods(_write(tmp_path, STATEMENTS)).ownership]
     assert edges == [
-        ("bods:per-1", "bods:ent-1", "equity", "60", "2019-05-01", "2023-12-31", "BODS interest shareholding"),
-        ("bods:per-1", "bods:ent-1", "control", "", "2020", "",
+        ("bods-per-1", "bods-ent-1", "equity", "60", "2019-05-01", "2023-12-31", "BODS interest shareholding"),
+        ("bods-per-1", "bods-ent-1", "control", "", "2020", "",
          "BODS interest votingRights; share between 25 and 50 %"),
-        ("bods:per-1", "bods:ent-1", "control", "", "", "", "BODS interest boardMember"),
+        ("bods-per-1", "bods-ent-1", "control", "", "", "", "BODS interest boardMember"),
     ]
 
 
@@ -65,8 +65,8 @@ def test_imported_ownership_loads_with_the_ownership_loader(tmp_path: Path) -> N
     source = Source(id="t", title="t", publisher="p", licence="l", attribution="a", url="u", root="data",
                     files=("x",), loader="ownership_import")
     loaded = load_ownership([path], source)
-    assert list(loaded["edge_id"]) == ["bods:per-1>bods:ent-1#2", "bods:per-1>bods:ent-1#3",
-                                       "bods:per-1>bods:ent-1#4"]
+    assert list(loaded["edge_id"]) == ["bods-per-1>bods-ent-1#2", "bods-per-1>bods-ent-1#3",
+                                       "bods-per-1>bods-ent-1#4"]
     assert loaded["share_pct"].iloc[0] == 60.0 and math.isnan(loaded["share_pct"].iloc[1])
 
 

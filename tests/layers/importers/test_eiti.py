@@ -29,9 +29,9 @@ def test_the_licence_sheet_of_a_workbook_becomes_licence_rows(tmp_path: Path) ->
     rows = import_eiti(path, country="KZ", url="https://eiti.example/kz.xlsx").licences
     assert [(r["licence_id"], r["deposit_name"], r["holder_text"], r["commodities"], r["granted"], r["valid_to"],
              r["source"]) for r in rows] == [
-        ("eiti:KZ:MN-123", "Alpha deposit", "Alpha Mining LLP (60%), Beta LLP (40%)", "Gold; Copper", "2015-04-01",
+        ("EITI-KZ-MN-123", "Alpha deposit", "Alpha Mining LLP (60%), Beta LLP (40%)", "Gold; Copper", "2015-04-01",
          "2040-04-01", "EITI summary.xlsx Part 3 - Licences row 2; https://eiti.example/kz.xlsx"),
-        ("eiti:KZ:gamma-field", "Gamma field", "Gamma JSC", "Tungsten", "", "",
+        ("EITI-KZ-gamma-field", "Gamma field", "Gamma JSC", "Tungsten", "", "",
          "EITI summary.xlsx Part 3 - Licences row 3; https://eiti.example/kz.xlsx"),
     ]
 
@@ -44,7 +44,7 @@ def test_imported_licences_load_with_the_licences_loader(tmp_path: Path) -> None
     source = Source(id="eiti", title="t", publisher="p", licence="l", attribution="a", url="u", root="data",
                     files=("x",), loader="licences_import")
     loaded = load_licences([out], source)
-    assert list(loaded["licence_id"]) == ["eiti:kazakhstan:MN-123", "eiti:kazakhstan:gamma-field"]
+    assert list(loaded["licence_id"]) == ["EITI-KAZAKHSTAN-MN-123", "EITI-KAZAKHSTAN-gamma-field"]
     assert list(loaded["deposit_country"]) == ["KZ", "KZ"]
 
 

@@ -32,12 +32,12 @@ def test_the_ownership_tracker_xlsx_gives_entities_and_shares(tmp_path: Path) ->
         RELATIONS.to_excel(writer, sheet_name="Relationships", index=False)
     imported = import_gem(path, url="https://gem.example/geot.xlsx")
     assert [(c["company_id"], c["name"], c["home_country"]) for c in imported.companies] == [
-        ("gem:E100000000001", "Alpha Steel LLP", "KZ"), ("gem:E100000000002", "Beta Holding", "NL")]
+        ("gem-e100000000001", "Alpha Steel LLP", "KZ"), ("gem-e100000000002", "Beta Holding", "NL")]
     assert [(e["owner_id"], e["owned_id"], e["relation"], e["share_pct"], e["source"]) for e in imported.ownership] == [
-        ("gem:E100000000002", "gem:E100000000001", "equity", "75",
+        ("gem-e100000000002", "gem-e100000000001", "equity", "75",
          f"GEM geot.xlsx sheet Relationships row 2; https://example.org/annual-report; https://gem.example/geot.xlsx; "
          f"{ATTRIBUTION}"),
-        ("gem:E100000000003", "gem:E100000000001", "control", "",
+        ("gem-e100000000003", "gem-e100000000001", "control", "",
          f"GEM geot.xlsx sheet Relationships row 3; https://gem.example/geot.xlsx; {ATTRIBUTION}"),
     ]
 
@@ -58,10 +58,10 @@ def test_asset_files_give_owners_parents_and_parent_edges_for_chosen_countries(t
          "parent-gem-id": "E5", "country/area": "Germany", "gem-wiki-page": ""},
     ]).to_csv(path, index=False)
     imported = import_gem(path, countries=("Kazakhstan",), attribution="GEM test tracker")
-    assert [(c["company_id"], c["name"]) for c in imported.companies] == [("gem:E1", "Owner LLC"),
-                                                                        ("gem:E2", "Parent Group")]
+    assert [(c["company_id"], c["name"]) for c in imported.companies] == [("gem-e1", "Owner LLC"),
+                                                                        ("gem-e2", "Parent Group")]
     assert [(e["owner_id"], e["owned_id"], e["relation"], e["source"]) for e in imported.ownership] == [
-        ("gem:E2", "gem:E1", "control", "GEM plants.csv row 2 (A plant); https://gem.wiki/A; GEM test tracker")]
+        ("gem-e2", "gem-e1", "control", "GEM plants.csv row 2 (A plant); https://gem.wiki/A; GEM test tracker")]
 
 
 def test_a_file_of_neither_shape_is_refused_with_its_columns(tmp_path: Path) -> None:
@@ -81,9 +81,9 @@ def test_an_empty_relationship_id_names_the_row(tmp_path: Path) -> None:
 def test_the_committed_gem_imports_hold_known_central_asian_owners() -> None:
     imports = PROJECT_ROOT / "data" / "curated" / "imports"
     companies = pd.read_csv(imports / "gem_central_asia_steel_companies.csv", dtype=str, keep_default_na=False)
-    qarmet = companies.set_index("company_id").loc["gem:E100002003233"]
+    qarmet = companies.set_index("company_id").loc["gem-e100002003233"]
     assert qarmet["name"] == "Qazaqstan Steel Group LLP"
     assert "github.com/GlobalEnergyMonitor/maps" in qarmet["source"] and "CC BY 4.0" in qarmet["source"]
     ownership = pd.read_csv(imports / "gem_central_asia_steel_ownership.csv", dtype=str, keep_default_na=False)
-    assert ("gem:E100001010426", "gem:E100000130852") in set(zip(ownership["owner_id"], ownership["owned_id"],
+    assert ("gem-e100001010426", "gem-e100000130852") in set(zip(ownership["owner_id"], ownership["owned_id"],
                                                                  strict=True))  # Government of Uzbekistan → UMK
