@@ -21,7 +21,7 @@ from layers.railways import RailwayLoad
 from layers.rasters import RasterInfo
 from layers.records import LoadResult
 from layers.registry import LOADERS, get_loader
-from layers.relations import RELATION_LAYERS, RelationsReport, build_relations
+from layers.relations import IMPORT_LAYERS, RELATION_LAYERS, RelationsReport, build_relations
 from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
 from layers.settings import SourceSettings, StoreSettings
 from layers.shrink import check_shrink
@@ -79,12 +79,13 @@ class BuildReport:
             f"licences: {rel.licences}; joined to sites: {rel.licences_joined} ({rel.licence_links} links); "
             f"unjoined: {len(rel.licences_unjoined)}; ambiguous: {len(rel.licences_ambiguous)}; "
             f"companies added from holder text: {rel.companies_added}; holder text problems: "
-            f"{len(rel.holder_problems)}"
+            f"{len(rel.holder_problems)}; import conflicts: {len(rel.conflicts)}"
         ]
         out += [f"unjoined licence {line}" for line in rel.licences_unjoined]
         out += [f"ambiguous licence {line}" for line in rel.licences_ambiguous]
         out += [f"licence name not joined: {line}" for line in rel.licence_names_unmatched]
         out += [f"holder text: {line}" for line in rel.holder_problems]
+        out += [f"import conflict: {c.line()}" for c in rel.conflicts]
         return out
 
 
@@ -173,7 +174,7 @@ class _Loaded:
     results: list[LoadResult] = field(default_factory=list)
     countries: gpd.GeoDataFrame | None = None
     tables: dict[str, list[pd.DataFrame]] = field(
-        default_factory=lambda: {name: [] for name in [*RELATION_LAYERS, *TRANSPORT_LAYERS]})
+        default_factory=lambda: {name: [] for name in [*RELATION_LAYERS, *IMPORT_LAYERS, *TRANSPORT_LAYERS]})
     railways: dict[str, RailwayLoad] = field(default_factory=dict)  # source id → lines, in manifest order
     rasters: dict[str, RasterInfo] = field(default_factory=dict)
 
@@ -246,6 +247,7 @@ def _build_info(report: BuildReport) -> dict:
         "licences_unjoined": rel.licences_unjoined, "licences_ambiguous": rel.licences_ambiguous,
         "licence_names_not_joined": rel.licence_names_unmatched, "holder_text_problems": rel.holder_problems,
         "companies_added_from_holder_text": rel.companies_added,
+        "import_conflicts": [c.line() for c in rel.conflicts],
         **report.transport.info(),
         "seconds": round(report.seconds, 2),
     }

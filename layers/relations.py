@@ -11,6 +11,7 @@ import pandas as pd
 from layers.companies import check_references
 from layers.errors import SourceFormatError
 from layers.holders import resolve_holders
+from layers.importers.merge import Conflict, merge_imports
 from layers.licence_sites import match_licences_to_sites
 from layers.schema import (
     AGREEMENTS,
@@ -34,6 +35,14 @@ RELATION_LAYERS: dict[str, tuple[LayerSchema, str]] = {
     "facilities": (FACILITIES, "facility_id"),
 }
 
+#: Layers fed by importer output (manifest loaders ``*_import``), merged into their curated layer by
+#: :func:`layers.importers.merge.merge_imports`: imported layer → the layer it is merged into.
+IMPORT_LAYERS: dict[str, str] = {
+    "companies_imports": "companies",
+    "ownership_imports": "ownership",
+    "licences_imports": "licences",
+}
+
 
 @dataclass
 class RelationsReport:
@@ -47,6 +56,7 @@ class RelationsReport:
     licence_names_unmatched: list[str] = field(default_factory=list)
     holder_problems: list[str] = field(default_factory=list)
     companies_added: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 def build_relations(tables: dict[str, list[pd.DataFrame]],
@@ -56,8 +66,9 @@ def build_relations(tables: dict[str, list[pd.DataFrame]],
     Parameters
     ----------
     tables : dict
-        Layer name (a key of :data:`RELATION_LAYERS`) → the validated frames its sources gave; a layer
-        without frames becomes empty with its schema.
+        Layer name (a key of :data:`RELATION_LAYERS` or :data:`IMPORT_LAYERS`) → the validated frames its
+        sources gave; a layer without frames becomes empty with its schema. Imported layers are merged into
+        their curated layer (curated rows kept; disagreements in ``report.conflicts``).
     sites : GeoDataFrame
         The linked sites (:data:`layers.schema.SITES`), EPSG:4326.
 
@@ -78,6 +89,13 @@ def build_relations(tables: dict[str, list[pd.DataFrame]],
     """
     layers = {name: combine_layer(tables.get(name, []), schema, key)
               for name, (schema, key) in RELATION_LAYERS.items()}
+    conflicts: list[Conflict] = []
+    for imported_name, name in IMPORT_LAYERS.items():
+        schema, key = RELATION_LAYERS[name]
+        imported = combine_layer(tables.get(imported_name, []), schema, key)
+        merged, found = merge_imports(layers[name], imported, name)
+        layers[name] = combine_layer([merged], schema, key)
+        conflicts += found
     holders = resolve_holders(layers["licences"], layers["companies"])
     layers["licences"] = holders.licences
     layers["companies"] = combine_layer([layers["companies"], holders.companies], COMPANIES, "company_id")
@@ -89,7 +107,7 @@ def build_relations(tables: dict[str, list[pd.DataFrame]],
         licences=len(layers["licences"]), licence_links=len(join.links), licences_joined=len(join.joined),
         licences_unjoined=join.unjoined, licences_ambiguous=join.ambiguous,
         licence_names_unmatched=join.partial, holder_problems=holders.problems,
-        companies_added=len(holders.companies),
+        companies_added=len(holders.companies), conflicts=conflicts,
     )
     return layers, report
 

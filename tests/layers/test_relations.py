@@ -126,7 +126,7 @@ def test_the_build_reports_holder_text_it_could_not_parse(cadastre_build) -> Non
         f"source ownership_test: SKIPPED: no file at {sources.data_dir / 'ownership.csv'}",
         "note: country check skipped: no countries source present",
         "licences: 1; joined to sites: 1 (1 links); unjoined: 0; ambiguous: 0; companies added from holder text: 1; "
-        "holder text problems: 1",
+        "holder text problems: 1; import conflicts: 0",
         "holder text: licence KG-1: could not parse holder text part 'Other Co 40%)'",
     ]
 
@@ -178,8 +178,9 @@ def test_the_real_build_reports_the_unnamed_lithium_licence_as_unjoined(real_sto
 def test_the_real_store_holds_every_curated_table(real_store: Path) -> None:
     built = read_store(real_store)
     assert {name: len(built.layer(name)) for name in (*RELATION_LAYERS, "licence_sites")} == {
-        "companies": 45, "ownership": 36, "licences": 19, "agreements": 82, "country_profiles": 5, "facilities": 13,
-        "licence_sites": 19}
+        "companies": 45 + 18, "ownership": 36 + 5, "licences": 19, "agreements": 82, "country_profiles": 5,
+        "facilities": 13, "licence_sites": 19}  # + the GEM imports: 14 + 4 companies, 3 + 2 edges
+    assert built.build_info["import_conflicts"] == []
 
 
 def test_the_real_store_gives_known_relation_values_back(real_store: Path) -> None:

@@ -102,6 +102,8 @@ def poisoned_app(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Fla
     assert tables == set(POISONED_COLUMNS), "every curated table must be poisoned"
     for name, columns in POISONED_COLUMNS.items():
         _poison(data / "curated" / f"{name}.csv", columns)
+    for imported in sorted((data / "curated" / "imports").glob("*.csv")):  # importer output reaches the same pages
+        _poison(imported, POISONED_COLUMNS[imported.stem.rsplit("_", 1)[-1]][:1] + ("notes", "source"))
     store = StoreSettings(store_path=root / "atlas.gpkg")
     build_store(SourceSettings(raw_dir=raw_dir, data_dir=data), store)
     analysis = AnalysisSettings(analysis_path=root / "analysis.gpkg", rasters_dir=root / "rasters")
