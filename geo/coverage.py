@@ -90,9 +90,35 @@ def coverage_table(sites: pd.DataFrame, licences: pd.DataFrame, licence_sites: p
     ValueError
         If ``by`` is neither ``country`` nor ``commodity_group``.
     """
+    return coverage_rollup(site_coverage(sites, licences, licence_sites, graph, as_of), sites, by=by)
+
+
+def coverage_rollup(flags: pd.DataFrame, sites: pd.DataFrame, *, by: str = "country") -> pd.DataFrame:
+    """Sum a :func:`site_coverage` frame by country or commodity group.
+
+    Parameters
+    ----------
+    flags : DataFrame
+        :func:`site_coverage` output for ``sites``.
+    sites : DataFrame
+        The sites layer (``site_id``, ``country``, ``commodity_groups``), in the order of ``flags``.
+    by : {"country", "commodity_group"}
+        What the rows are grouped by; a site counts once in each of its commodity groups.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`coverage_table`.
+
+    Raises
+    ------
+    ValueError
+        If ``by`` is neither ``country`` nor ``commodity_group``, or ``flags`` is not of ``sites``.
+    """
     if by not in COVERAGE_BY:
         raise ValueError(f"by must be 'country' or 'commodity_group', got {by!r}")
-    flags = site_coverage(sites, licences, licence_sites, graph, as_of)
+    if list(flags.index) != list(sites["site_id"]):
+        raise ValueError("flags must be site_coverage() of the same sites, in the same order")
     keys = sites["country"].map(lambda c: [c]) if by == "country" else sites["commodity_groups"]
     exploded = flags.assign(key=list(keys)).explode("key").dropna(subset=["key"])
     counts = exploded.groupby("key").agg(sites=("has_holder", "size"), sites_with_holder=("has_holder", "sum"),

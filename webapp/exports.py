@@ -75,6 +75,7 @@ LAYER_SOURCES: dict[str, tuple[str, ...]] = {
     "licences": (*_OWNERSHIP, *_DEPOSITS),
     "facilities": ("curated_facilities",),
     "partner_matrix": (*_DEPOSITS, *_OWNERSHIP),
+    "coverage": (*_DEPOSITS, *_OWNERSHIP),
     "distance_to_corridor": _TRANSPORT,
     "access_cost": (*_TRANSPORT, *_DEMS),
 }
