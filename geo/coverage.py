@@ -147,3 +147,31 @@ def coverage_totals(flags: pd.DataFrame) -> dict[str, int]:
     return {"sites": len(flags), "sites_with_holder": int(flags["has_holder"].sum()),
             "sites_with_known_owner": int(flags["known_owner"].sum()),
             "sites_with_known_share": int(flags["known_share"].sum())}
+
+
+def coverage_report(flags: pd.DataFrame, sites: pd.DataFrame, as_of: date) -> str:
+    """Describe coverage in a few lines of plain text, for a command-line report.
+
+    Parameters
+    ----------
+    flags : DataFrame
+        :func:`site_coverage` output for ``sites``.
+    sites : DataFrame
+        The sites layer.
+    as_of : date
+        The day ``flags`` is of (printed).
+
+    Returns
+    -------
+    str
+        A headline (``N of M sites have a sourced holder``) then one line per country, each ending in a newline.
+    """
+    totals = coverage_totals(flags)
+    lines = [f"ownership coverage on {as_of.isoformat()}: {totals['sites_with_holder']} of {totals['sites']} sites "
+             f"have a sourced holder, {totals['sites_with_known_owner']} a known owner, "
+             f"{totals['sites_with_known_share']} a known share"]
+    for row in coverage_rollup(flags, sites, by="country").to_dict("records"):
+        lines.append(f"  {row['key']}: {row['sites']} sites, holder {row['sites_with_holder']} "
+                     f"({row['pct_with_holder']} %), known owner {row['sites_with_known_owner']}, "
+                     f"known share {row['sites_with_known_share']}")
+    return "".join(line + "\n" for line in lines)

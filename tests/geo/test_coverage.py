@@ -5,7 +5,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo.coverage import COVERAGE_COLUMNS, coverage_table, coverage_totals, site_coverage
+from geo.analyze import store_coverage
+from geo.coverage import COVERAGE_COLUMNS, coverage_report, coverage_table, coverage_totals, site_coverage
 from geo.ownership import OwnershipGraph
 from geo.site_ownership import licence_roles, partner_table
 from layers.store import read_store
@@ -113,3 +114,21 @@ def test_real_store_counts_northern_katpar_as_held(real):
     katpar = sites.loc[sites["name"].str.contains("Katpar", case=False), "site_id"]
     flags = site_coverage(*real, DAY)
     assert len(katpar) and flags.loc[katpar, "has_holder"].any()
+
+
+def test_report_text_on_tiny_frames():
+    sites, licences, licence_sites, graph = _world()
+    flags = site_coverage(sites, licences, licence_sites, graph, DAY)
+    assert coverage_report(flags, sites, DAY) == (
+        "ownership coverage on 2025-06-01: 3 of 6 sites have a sourced holder, 1 a known owner, 1 a known share\n"
+        "  KZ: 3 sites, holder 2 (66.7 %), known owner 1, known share 1\n"
+        "  UZ: 3 sites, holder 1 (33.3 %), known owner 0, known share 0\n")
+
+
+def test_analyze_reports_coverage_of_the_real_store(real_store, real):
+    text = store_coverage(real_store, DAY)
+    flags = site_coverage(*real, DAY)
+    totals = coverage_totals(flags)
+    assert text.startswith(f"ownership coverage on 2025-06-01: {totals['sites_with_holder']} of {len(real[0])} sites "
+                           "have a sourced holder")
+    assert "\n  KZ: " in text
