@@ -14,6 +14,9 @@ from geo.site_ownership import licence_roles, partner_table
 COVERAGE_COLUMNS = ["key", "sites", "sites_with_holder", "sites_with_known_owner", "sites_with_known_share",
                     "pct_with_holder", "pct_with_known_owner", "pct_with_known_share"]
 
+#: A site's coverage in one word, as ``/api/sites`` gives it (``ownership_coverage``) and the map styles it.
+OWNERSHIP_COVERAGE = ("holder unknown", "share unknown", "share known")
+
 #: What a coverage table can be grouped by.
 COVERAGE_BY = ("country", "commodity_group")
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from geo.analyze import RASTERS
+from geo.coverage import OWNERSHIP_COVERAGE
 from geo.partners import PARTNER_GROUPS, SHARE_PROPERTY
 from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import MAX_TIMELINE_YEARS
@@ -255,6 +256,10 @@ def _site_properties() -> dict:
     props = {**_site_fields(), "controlling_partner": partner, "dominant_partner": partner,
              **dict.fromkeys(SHARE_PROPERTY.values(), {"type": "number", "minimum": 0, "maximum": 100,
                                                          "nullable": True}),
+             "ownership_coverage": {"type": "string", "enum": list(OWNERSHIP_COVERAGE),
+                                    "description": "`holder unknown`: no sourced licence in force on `as_of`; "
+                                                   "`share unknown`: a holder, no named partner's share known; "
+                                                   "`share known`: at least one partner's share known."},
              **{name: NUM_OR_NULL if name.endswith(("_km", "_cost")) else STR_OR_NULL for name in ACCESS_PROPERTIES}}
     return _obj(**props)
 

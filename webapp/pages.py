@@ -146,6 +146,7 @@ def _render_map() -> str:
         corridor_segments=url_for("corridors.segments"),
         gateways=url_for("corridors.gateways"),
         buffers=url_for("corridors.buffers"),
+        coverage=url_for("ownership.coverage"),
     )
     rasters = tuple(
         RasterOverlay(title=o["title"], png=url_for("corridors.raster_overlay", name=name),
