@@ -71,3 +71,14 @@ def test_pages_show_the_coverage_table(client, path):
     kz = next(r for r in body["rows"] if r["country"] == "KZ")
     assert (f'<td>KZ</td><td>{kz["sites"]}</td><td>{kz["sites_with_holder"]} ({kz["pct_with_holder"]} %)</td>'
             in html.replace("\n", ""))
+
+
+def test_sites_carry_their_ownership_coverage(client, real_app):
+    body = client.get(f"/api/sites?as_of={DAY}&mapped=true&limit=5000").get_json()
+    by_id = {f["properties"]["site_id"]: f["properties"]["ownership_coverage"] for f in body["features"]}
+    assert by_id["national:kz-northern-katpar"] == "share known"
+    flags = real_app.extensions["atlas"].coverage_at(date.fromisoformat(DAY))
+    held = {s for s, v in by_id.items() if v != "holder unknown"}
+    assert held == set(flags.index[flags["has_holder"]]) & set(by_id)
+    assert set(by_id.values()) <= {"holder unknown", "share unknown", "share known"}
+    assert "holder unknown" in by_id.values()
