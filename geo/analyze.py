@@ -14,7 +14,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,7 +29,9 @@ from geo.analysis_output import generation_of, publish
 from geo.analysis_schema import ANALYSIS_LAYERS, CORRIDOR_BUFFERS, SITE_GATEWAY_RAIL
 from geo.corridor_distance import catchment_counts
 from geo.corridors import route_corridors
+from geo.coverage import coverage_report, site_coverage
 from geo.network import Railheads, find_railheads, rail_km_to_gateways
+from geo.ownership import OwnershipGraph
 from geo.railgraph import build_rail_graph
 from layers.errors import AtlasError, StoreError
 from layers.schema import METRIC_CRS, STORE_CRS
@@ -302,7 +304,34 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     sys.stdout.write(json.dumps({"seconds": report.seconds, "notes": report.notes}, indent=1) + "\n")
     sys.stdout.write(f"analysis: {settings.analysis_path}; rasters: {settings.rasters_dir}\n")
+    sys.stdout.write(store_coverage(store_path, date.today()))
     return 0
+
+
+def store_coverage(store_path: Path, as_of: date) -> str:
+    """Report ownership coverage of a store's sites on ``as_of`` (:func:`geo.coverage.coverage_report`).
+
+    Parameters
+    ----------
+    store_path : Path
+        The store (GeoPackage).
+    as_of : date
+        The day asked about.
+
+    Returns
+    -------
+    str
+        The report's lines.
+
+    Raises
+    ------
+    StoreError
+        If the store is missing or stale.
+    """
+    store = read_store(store_path)
+    graph = OwnershipGraph(store.companies, store.ownership)
+    flags = site_coverage(store.sites, store.licences, store.licence_sites, graph, as_of)
+    return coverage_report(flags, store.sites, as_of)
 
 
 if __name__ == "__main__":

@@ -136,16 +136,18 @@ def sites():
     if fmt is not None and not request.args.get("limit"):
         limit = max(len(matched) - offset, 1)  # a download holds every match unless a limit is given
     rows = page(matched, limit=limit, offset=offset)
+    flags = state.coverage_at(as_of)
     if fmt is None:
         body = feature_collection(
             rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
                                                       **partner_properties(table, row["site_id"]),
+                                                      **coverage_property(flags, row["site_id"]),
                                                       **state.access_by_site.get(row["site_id"], NO_ACCESS)},
             numberMatched=len(matched), numberReturned=len(rows), links=_links(len(matched), limit, offset),
             as_of=as_of.isoformat(),
         )
         return geojson_response(body)
-    frame = site_frame(rows, table, state)
+    frame = site_frame(rows, table, flags, state)
     if fmt != "geojson":
         return download_response(frame, fmt, "sites", as_of, related={"source_records": records_frame(rows, state)})
     # GeoJSON keeps the members of the JSON view (numberMatched, links) that clients page with.
@@ -157,15 +159,16 @@ def sites():
                     headers=download_headers(export_filename("sites", as_of, EXPORTERS["geojson"]), "sites"))
 
 
-def site_frame(rows: gpd.GeoDataFrame, table: pd.DataFrame, state) -> gpd.GeoDataFrame:
+def site_frame(rows: gpd.GeoDataFrame, table: pd.DataFrame, flags: pd.DataFrame, state) -> gpd.GeoDataFrame:
     """Sites with the properties of the JSON view (the page ``url`` absolute) as columns, for a download."""
     records = [
         {**{name: row[name] for name in SITE_PROPERTIES},
          "url": url_for("pages.site", site_id=row["site_id"], _external=True),
-         **partner_properties(table, row["site_id"]), **state.access_by_site.get(row["site_id"], NO_ACCESS)}
+         **partner_properties(table, row["site_id"]), **coverage_property(flags, row["site_id"]),
+         **state.access_by_site.get(row["site_id"], NO_ACCESS)}
         for row in rows.drop(columns="geometry").to_dict("records")
     ]
-    columns = [*SITE_PROPERTIES, "url", *partner_properties(table, ""), *NO_ACCESS]
+    columns = [*SITE_PROPERTIES, "url", *partner_properties(table, ""), "ownership_coverage", *NO_ACCESS]
     return gpd.GeoDataFrame(pd.DataFrame(records, columns=columns), geometry=rows.geometry.to_numpy(), crs=rows.crs)
 
 
@@ -212,6 +215,14 @@ def partner_properties(table, site_id: str) -> dict:
         return empty
     row = table.loc[site_id]
     return {key: (None if pd.isna(row[key]) else row[key]) for key in empty}
+
+
+def coverage_property(flags: pd.DataFrame, site_id: str) -> dict:
+    """``ownership_coverage``: ``holder unknown`` (no sourced licence in force), ``share unknown`` (a holder,
+    no named partner's share known) or ``share known`` (see geo.coverage.site_coverage)."""
+    if site_id not in flags.index or not flags.at[site_id, "has_holder"]:
+        return {"ownership_coverage": "holder unknown"}
+    return {"ownership_coverage": "share known" if flags.at[site_id, "known_share"] else "share unknown"}
 
 
 @bp.get("/sites/<path:site_id>")

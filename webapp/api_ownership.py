@@ -8,6 +8,7 @@ from datetime import date
 import geopandas as gpd
 from flask import Blueprint, Response, jsonify, request
 
+from geo.coverage import COVERAGE_BY, coverage_rollup, coverage_totals
 from geo.rollups import control_timeline, partner_matrix
 from geo.site_ownership import site_ownership
 from webapp.api import download_headers, layer_response, parse_format
@@ -142,3 +143,23 @@ def agreements():
         frame = frame[frame["country"].isin(countries)]
     frame = frame.sort_values("signed", ascending=False, kind="stable")
     return jsonify({"agreements": frame.to_dict("records"), "numberMatched": len(frame)})
+
+
+@bp.get("/coverage")
+def coverage():
+    """Per country (or commodity group): sites, and those with a sourced holder, known owner and known share."""
+    state = get_state()
+    as_of = as_of_from_request()
+    by = parse_choice(request.args.get("by"), "by", COVERAGE_BY, "country")
+    fmt = parse_choice(request.args.get("f"), "f", ("json", "csv"), "json")
+    flags = state.coverage_at(as_of)
+    frame = coverage_rollup(flags, state.sites, by=by).rename(columns={"key": by})
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write(f"# Ownership coverage of sites by {by}, as of {as_of.isoformat()}. "
+                     "Source: Central Asia Critical Minerals Atlas (curated tables, MIT).\n")
+        buffer.write(csv_text(frame))
+        filename = f"atlas-coverage-by-{by}-{as_of.isoformat()}.csv"
+        return Response(buffer.getvalue(), mimetype="text/csv", headers=download_headers(filename, "coverage"))
+    return jsonify({"as_of": as_of.isoformat(), "by": by, "totals": coverage_totals(flags),
+                    "rows": frame.to_dict("records")})

@@ -43,7 +43,8 @@ SHAPEFILE_FIELD_NAMES: dict[str, str] = {
     "dominant_partner": "dom_prtnr", "share_china": "sh_china", "share_usa": "sh_usa", "share_eu": "sh_eu",
     "share_uk": "sh_uk", "share_russia": "sh_russia", "share_korea": "sh_korea", "share_japan": "sh_japan",
     "share_other_foreign": "sh_oth_for", "share_multilateral": "sh_multi", "share_domestic_state": "sh_dom_st",
-    "share_domestic_private": "sh_dom_pr", "share_unknown": "sh_unknown", "nearest_corridor": "corr_id",
+    "share_domestic_private": "sh_dom_pr", "share_unknown": "sh_unknown", "ownership_coverage": "own_cover",
+    "nearest_corridor": "corr_id",
     "nearest_corridor_name": "corr_name", "corridor_distance_km": "corr_km", "nearest_corridor_any": "corany_id",
     "nearest_corridor_any_name": "corany_nam", "corridor_distance_any_km": "corany_km", "nearest_gateway": "gw_id",
     "nearest_gateway_name": "gw_name", "gateway_distance_km": "gw_km", "access_cost": "acc_cost",
@@ -75,6 +76,7 @@ LAYER_SOURCES: dict[str, tuple[str, ...]] = {
     "licences": (*_OWNERSHIP, *_DEPOSITS),
     "facilities": ("curated_facilities",),
     "partner_matrix": (*_DEPOSITS, *_OWNERSHIP),
+    "coverage": (*_DEPOSITS, *_OWNERSHIP),
     "distance_to_corridor": _TRANSPORT,
     "access_cost": (*_TRANSPORT, *_DEMS),
 }

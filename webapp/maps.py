@@ -29,8 +29,13 @@ GROUP_COLOURS: dict[str, str] = {
 #: Colour of corridors by status.
 STATUS_COLOURS = {"existing": "#1B7837", "under_construction": "#E08214", "planned": "#8073AC"}
 
-#: Colour of sites no licence is known for, when sites are coloured by controlling partner.
-NO_LICENCE_COLOUR = "#DDDDDD"
+#: Legend labels of the sites without a partner colour, when sites are coloured by controlling partner (keys:
+#: ``ownership_coverage`` of ``/api/sites``). atlas.js draws ``holder unknown`` as a small hollow ring and
+#: ``share unknown`` as a white disc with a dark outline, so neither reads as a partner or as "no data".
+COVERAGE_LABELS = {
+    "share unknown": "share unknown (licensed, owner unknown or split)",
+    "holder unknown": "holder unknown (no sourced licence)",
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class MapEndpoints:
     corridor_segments: str = ""  # GeoJSON of corridor legs; empty: no transport layers
     gateways: str = ""
     buffers: str = ""
+    coverage: str = ""  # JSON of /api/coverage; empty: no coverage line on the map
 
 
 @dataclass(frozen=True)
@@ -172,14 +178,14 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         "tiles": {"url": tile_url, "attribution": tile_attribution} if tile_url else None,
         "endpoints": {"sites": endpoints.sites, "countries": endpoints.countries, "search": endpoints.search,
                       "corridorSegments": endpoints.corridor_segments, "gateways": endpoints.gateways,
-                      "buffers": endpoints.buffers},
+                      "buffers": endpoints.buffers, "coverage": endpoints.coverage},
         "statusColours": STATUS_COLOURS,
         "rasters": [{"title": r.title, "png": r.png, "attribution": r.attribution,
                      "bounds": [[r.bounds_wgs84[1], r.bounds_wgs84[0]], [r.bounds_wgs84[3], r.bounds_wgs84[2]]]}
                     for r in rasters],
         "colours": GROUP_COLOURS,
         "partnerColours": PARTNER_COLOURS,
-        "noLicenceColour": NO_LICENCE_COLOUR,
+        "coverageLabels": COVERAGE_LABELS,
         "download": None if downloads is None else {
             "sites": downloads.sites, "formats": [list(f) for f in downloads.formats],
             "countries": [list(c) for c in downloads.countries], "commodities": list(downloads.commodities),

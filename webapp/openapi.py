@@ -11,6 +11,7 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from geo.analyze import RASTERS
+from geo.coverage import OWNERSHIP_COVERAGE
 from geo.partners import PARTNER_GROUPS, SHARE_PROPERTY
 from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import MAX_TIMELINE_YEARS
@@ -112,6 +113,8 @@ def parameters(ctx: DocContext) -> dict[str, Param]:
               "default: the country of the company's licences, else its home country.", comma_list=True),
         Param("by", {"type": "string", "enum": ["country", "commodity_group"], "default": "country"},
               "Rows of the matrix."),
+        Param("by", {"type": "string", "enum": ["country", "commodity_group"], "default": "country"},
+              "Rows of the coverage table.", key="by_coverage"),
         Param("f", {"type": "string", "enum": ["json", "csv"], "default": "json"}, "Response format.",
               key="f_matrix"),
         Param("f", {"type": "string", "enum": list(EXPORTERS)},
@@ -161,6 +164,13 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("/api/partners/matrix", "getPartnerMatrix", "Ownership",
               "Country (or commodity group) x partner matrix of licensed deposits on a day",
               ("as_of", "by", "f_matrix"), ((JSON, "PartnerMatrix"), ("text/csv", "Csv")), (400,)),
+    Operation("/api/coverage", "getCoverage", "Ownership",
+              "Per country (or commodity group): sites, and those with a sourced holder, known owner, known share",
+              ("as_of", "by_coverage", "f_matrix"), ((JSON, "Coverage"), ("text/csv", "Csv")), (400,),
+              "A site has a sourced holder when a licence (not a state relation) is in force on `as_of`, counted "
+              "or shown; a known owner when every part of its attribution has a known owner and size; a known "
+              "share when at least one named partner's share is known. A site counts once in each of its "
+              "commodity groups. Percentages are of `sites`. `totals` counts every site once."),
     Operation("/api/partners/timeline", "getPartnerTimeline", "Ownership",
               "Sites controlled by each partner on 1 January of each year, per country",
               ("from", "to"), ((JSON, "PartnerTimeline"),), (400,)),
@@ -246,6 +256,10 @@ def _site_properties() -> dict:
     props = {**_site_fields(), "controlling_partner": partner, "dominant_partner": partner,
              **dict.fromkeys(SHARE_PROPERTY.values(), {"type": "number", "minimum": 0, "maximum": 100,
                                                          "nullable": True}),
+             "ownership_coverage": {"type": "string", "enum": list(OWNERSHIP_COVERAGE),
+                                    "description": "`holder unknown`: no sourced licence in force on `as_of`; "
+                                                   "`share unknown`: a holder, no named partner's share known; "
+                                                   "`share known`: at least one partner's share known."},
              **{name: NUM_OR_NULL if name.endswith(("_km", "_cost")) else STR_OR_NULL for name in ACCESS_PROPERTIES}}
     return _obj(**props)
 
@@ -311,6 +325,13 @@ def component_schemas() -> dict[str, dict]:
             ("partner", "sites_with_licence", "sites_controlled", "share_site_equivalents"), country=STR,
             commodity_group=STR, partner=STR, sites_with_licence=INT, sites_controlled=INT,
             share_site_equivalents=NUM, sites_with_known_share=INT, sites_with_unknown_share=INT)),
+        "Coverage": _obj(as_of=STR, by={"type": "string", "enum": ["country", "commodity_group"]},
+                         totals=_obj(sites=INT, sites_with_holder=INT, sites_with_known_owner=INT,
+                                     sites_with_known_share=INT),
+                         rows=_rows(("sites", "sites_with_holder", "sites_with_known_owner",
+                                     "sites_with_known_share"), country=STR, commodity_group=STR, sites=INT,
+                                    sites_with_holder=INT, sites_with_known_owner=INT, sites_with_known_share=INT,
+                                    pct_with_holder=NUM, pct_with_known_owner=NUM, pct_with_known_share=NUM)),
         "PartnerTimeline": _obj(**{"from": INT, "to": INT, "rows": _rows(
             country=STR, date={"type": "string", "format": "date"}, partner=STR, sites_controlled=INT)}),
         "Agreements": _obj(numberMatched=INT, agreements=_rows(

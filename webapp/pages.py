@@ -9,6 +9,7 @@ import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, Response, render_template, send_from_directory, url_for
 
 from geo.analyze import RASTERS
+from geo.coverage import coverage_rollup
 from geo.partners import PARTNER_COLOURS, partner_of_country
 from geo.rollups import partner_matrix
 from geo.site_ownership import site_ownership
@@ -96,7 +97,7 @@ def partners():
     state = get_state()
     as_of = as_of_from_request()
     table = state.partners_at(as_of)
-    return render_template("partners.html", as_of=as_of, colours=PARTNER_COLOURS,
+    return render_template("partners.html", as_of=as_of, colours=PARTNER_COLOURS, **_coverage_tables(as_of),
                            by_country=partner_matrix(table, state.sites, by="country").to_dict("records"),
                            by_commodity=partner_matrix(table, state.sites, by="commodity_group").to_dict("records"),
                            countries=sorted(state.store.country_profiles["country"]))
@@ -106,8 +107,16 @@ def partners():
 def sources():
     """Every source, its licence and attribution, and what the last build did with it."""
     state = get_state()
+    as_of = as_of_from_request()
     return render_template("sources.html", sources=state.store.sources.to_dict("records"),
-                           info=state.store.build_info)
+                           info=state.store.build_info, as_of=as_of, **_coverage_tables(as_of))
+
+
+def _coverage_tables(as_of) -> dict[str, list[dict]]:
+    state = get_state()
+    flags = state.coverage_at(as_of)
+    return {by: coverage_rollup(flags, state.sites, by=key).to_dict("records")
+            for by, key in (("coverage_by_country", "country"), ("coverage_by_commodity", "commodity_group"))}
 
 
 @bp.get("/vendor/<package>/<path:filename>")
@@ -137,6 +146,7 @@ def _render_map() -> str:
         corridor_segments=url_for("corridors.segments"),
         gateways=url_for("corridors.gateways"),
         buffers=url_for("corridors.buffers"),
+        coverage=url_for("ownership.coverage"),
     )
     rasters = tuple(
         RasterOverlay(title=o["title"], png=url_for("corridors.raster_overlay", name=name),

@@ -12,6 +12,7 @@ import pandas as pd
 from flask import current_app
 
 from geo.analyze import Analysis, read_analysis
+from geo.coverage import site_coverage
 from geo.ownership import OwnershipGraph
 from geo.site_ownership import partner_table
 from layers.store import Store, read_store
@@ -36,6 +37,7 @@ class AtlasState:
     countries_outline: dict | None = None
     map_html: str | None = None
     _partner_tables: dict[date, pd.DataFrame] = field(default_factory=dict)
+    _coverage: dict[date, pd.DataFrame] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -67,6 +69,16 @@ class AtlasState:
                 self._partner_tables[as_of] = partner_table(
                     self.sites, self.store.licences, self.store.licence_sites, self.graph, as_of)
             return self._partner_tables[as_of]
+
+    def coverage_at(self, as_of: date) -> pd.DataFrame:
+        """Ownership coverage of every site on ``as_of`` (:func:`geo.coverage.site_coverage`, a few dates kept)."""
+        with self._lock:
+            if as_of not in self._coverage:
+                if len(self._coverage) >= PARTNER_CACHE_SIZE:
+                    self._coverage.pop(next(iter(self._coverage)))
+                self._coverage[as_of] = site_coverage(
+                    self.sites, self.store.licences, self.store.licence_sites, self.graph, as_of)
+            return self._coverage[as_of]
 
     def licences_of(self, site_id: str) -> list[dict]:
         """Licence rows joined to a site."""

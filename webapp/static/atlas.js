@@ -68,7 +68,9 @@
     });
   }
 
-  function fillLegend(div, title, colours) {
+  /* A legend: a title, one coloured swatch per name, then `extra` entries ({label, kind}) whose swatch is
+   * styled by its kind's CSS class (swatch-holder-unknown, swatch-share-unknown). */
+  function fillLegend(div, title, colours, extra) {
     div.replaceChildren(el("strong", null, title));
     Object.keys(colours).forEach(function (name) {
       var line = el("div");
@@ -76,6 +78,12 @@
       swatch.style.background = colours[name];
       line.appendChild(swatch);
       line.appendChild(document.createTextNode(name));
+      div.appendChild(line);
+    });
+    (extra || []).forEach(function (entry) {
+      var line = el("div", "legend-" + entry.kind);
+      line.appendChild(el("span", "swatch swatch-" + entry.kind));
+      line.appendChild(document.createTextNode(entry.label));
       div.appendChild(line);
     });
   }
@@ -302,11 +310,31 @@
     return overlays;
   }
 
-  function siteColour(p, view, options) {
-    if (view.mode === "partner") {
-      return options.partnerColours[p.controlling_partner] || options.noLicenceColour;
+  /* A site marker's style. By controlling partner: the partner's colour; a white disc with a dark outline when
+   * a holder is sourced but no single partner controls it ("share unknown"); a small hollow ring when no
+   * sourced licence is in force ("holder unknown"), so the many unlicensed sites do not read as a partner. */
+  function siteStyle(p, view, options) {
+    var base = { radius: 6, color: "#222", weight: 1, fillOpacity: 0.9 };
+    if (view.mode !== "partner") {
+      return Object.assign(base, { fillColor: options.colours[p.primary_group] || options.colours.other });
     }
-    return options.colours[p.primary_group] || options.colours.other;
+    if (p.ownership_coverage === "holder unknown") {
+      return { radius: 3, color: "#333", weight: 1.5, fillColor: "#FFFFFF", fillOpacity: 0 };
+    }
+    var colour = p.controlling_partner && p.controlling_partner !== "unknown" &&
+      options.partnerColours[p.controlling_partner];
+    return Object.assign(base, colour ? { fillColor: colour } : { fillColor: "#FFFFFF", weight: 2 });
+  }
+
+  /* "N of M sites have a sourced holder" on the day shown, from /api/coverage. */
+  function showCoverage(div, options, asOf) {
+    if (!options.endpoints.coverage) { return; }
+    fetchJson(withParams(options.endpoints.coverage, { as_of: asOf })).then(function (body) {
+      var t = body.totals;
+      div.textContent = t.sites_with_holder + " of " + t.sites + " sites have a sourced holder (" +
+        t.sites_with_known_share + " a known share) on " + body.as_of;
+      div.setAttribute("data-as-of", body.as_of);
+    }).catch(function (err) { div.textContent = "Coverage failed to load: " + err.message; });
   }
 
   /* The map's options come from a <script type="application/json"> block, parsed here, and never from script
@@ -376,6 +404,7 @@
     var status = control("bottomleft", "atlas-status", function () {}).addTo(map);
     var statusDiv = status.getContainer();
     var legendControl = legend("Commodity group", options.colours);
+    var coverageLine = el("div", "atlas-coverage");
 
     function loadCountries() {
       fetchJson(withParams(options.endpoints.countries, { as_of: view.asOf })).then(function (fc) {
@@ -402,8 +431,7 @@
         markers = {};
         var layer = L.geoJSON(fc, {
           pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, { radius: 6, color: "#222", weight: 1,
-              fillColor: siteColour(feature.properties, view, options), fillOpacity: 0.9 });
+            return L.circleMarker(latlng, siteStyle(feature.properties, view, options));
           },
           onEachFeature: function (feature, layer) {
             markers[feature.properties.site_id] = layer;
@@ -425,15 +453,25 @@
 
     function recolour() {
       cluster.eachLayer(function (layer) {
-        layer.setStyle({ fillColor: siteColour(layer.feature.properties, view, options) });
+        layer.setStyle(siteStyle(layer.feature.properties, view, options));
       });
       cluster.refreshClusters();
-      var colours = view.mode === "partner" ?
-        Object.assign({}, options.partnerColours, { "no licence known": options.noLicenceColour }) : options.colours;
-      delete colours.unknown;
-      fillLegend(legendControl.getContainer(), view.mode === "partner" ? "Controlling partner" : "Commodity group",
-        colours);
+      fillLegendFor(view);
       choropleth.setStyle(choropleth.options.style);
+    }
+
+    function fillLegendFor(current) {
+      var div = legendControl.getContainer();
+      if (current.mode === "partner") {
+        var colours = Object.assign({}, options.partnerColours);
+        delete colours.unknown;
+        fillLegend(div, "Controlling partner", colours, Object.keys(options.coverageLabels).map(function (kind) {
+          return { kind: kind.replace(" ", "-"), label: options.coverageLabels[kind] };
+        }));
+      } else {
+        fillLegend(div, "Commodity group", options.colours);
+      }
+      div.appendChild(coverageLine);
     }
 
     var search = { markers: markers };
@@ -456,7 +494,11 @@
     viewControl(options, function (next) {
       var reload = next.asOf !== view.asOf;
       view = next;
-      if (reload) { loadSites(); loadCountries(); } else { recolour(); }
+      if (reload) {
+        loadSites();
+        loadCountries();
+        showCoverage(coverageLine, options, view.asOf);
+      } else { recolour(); }
       if (reload) { setTimeout(recolour, 0); }
       if (download) { download.refresh(); }
     }).addTo(map);
@@ -468,6 +510,8 @@
       window.AtlasMap.current.download = download;
     }
     legendControl.addTo(map);
+    fillLegendFor(view);
+    showCoverage(coverageLine, options, view.asOf);
     searchBox(map, options, search).addTo(map);
   }
 
