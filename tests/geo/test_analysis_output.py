@@ -110,13 +110,13 @@ def test_a_target_under_a_file_is_one_clear_error(tmp_path):
     blocker.write_text("a file, not a folder")
     with pytest.raises(AnalysisOutputError, match=r"^cannot write the analysis at .*/data/sub: Not a directory$"), \
             publish(blocker / "sub" / "analysis"):
-        pass
+        pytest.fail("publish() must refuse before its body runs")
 
 
 def test_a_second_run_at_the_same_time_is_refused(published):
     with publish(published) as folder:
         with pytest.raises(AnalysisOutputError, match="another analysis run is writing"), publish(published):
-            pass
+            pytest.fail("publish() must refuse before its body runs")
         _write_pair(folder, "B")
     assert _pair(published) == ("B", "B")
 
@@ -126,7 +126,7 @@ def test_a_real_folder_at_the_target_is_not_replaced(tmp_path):
     target.mkdir()
     (target / "mine.txt").write_text("kept")
     with pytest.raises(AnalysisOutputError, match="is not a link made by the analysis stage"), publish(target):
-        pass
+        pytest.fail("publish() must refuse before its body runs")
     assert (target / "mine.txt").read_text() == "kept"
 
 
