@@ -12,6 +12,12 @@ Rules (README, "Ownership rules"):
   the share unknown: never an invented 100 %.
 * An entity with no owners at all is an ultimate owner: its stake goes to its own partner group. When some
   owners are known by share and the rest is not named, the rest is ``unknown``.
+* Dates: an edge without ``valid_from`` holds from its ``source_date`` (the earliest date a source supports)
+  and is flagged *start unknown* (:func:`layers.dates.effective_start`). Conflicting equity rows are chosen
+  between by two rules: of several rows of the same owner -> owned pair holding on a date, only the one that
+  starts last counts (the later source supersedes); and when the rows with a known start into an entity
+  already add up to at least 95 %, its rows with an unknown start do not count on that date (a dated,
+  complete picture beats an undated claim, e.g. Cameco's "nearly 75 %" of Kumtor from the 1990s).
 * Known direct shares above 100 % are scaled down to 100 % and flagged; cycles are cut where they close and
   flagged; chains of five or more levels, placeholder owners and low-confidence edges are flagged.
 """
@@ -24,7 +30,7 @@ from datetime import date
 import pandas as pd
 
 from geo.partners import own_group
-from layers.dates import valid_at
+from layers.dates import effective_start, period_start, valid_at
 from layers.schema import EQUITY_RELATIONS
 
 #: Direct shares outside this band are flagged (GEM ownership tracker's data-quality rule).
@@ -50,12 +56,20 @@ class Edge:
     valid_to: str
     source: str
     confidence: str
+    source_date: str = ""
+    start_unknown: bool = False  # valid_from empty: holds from source_date
+
+    @property
+    def start(self) -> str:
+        """The date the edge holds from: ``valid_from``, else ``source_date`` (empty: unknown)."""
+        return self.source_date if self.start_unknown else self.valid_from
 
     def as_dict(self) -> dict:
         """Return the edge as JSON-ready values."""
         return {"edge_id": self.edge_id, "owner_id": self.owner_id, "owned_id": self.owned_id,
                 "share_pct": self.share_pct, "relation": self.relation, "valid_from": self.valid_from,
-                "valid_to": self.valid_to, "source": self.source, "confidence": self.confidence}
+                "valid_to": self.valid_to, "source": self.source, "confidence": self.confidence,
+                "source_date": self.source_date, "start_unknown": self.start_unknown}
 
 
 @dataclass(frozen=True)
@@ -104,8 +118,9 @@ class OwnershipGraph:
         return self.companies[company_id]
 
     def edges_at(self, as_of: date) -> list[Edge]:
-        """Return every edge valid on ``as_of``."""
-        return [e for e in self._edges if valid_at(e.valid_from, e.valid_to, as_of)]
+        """Return every edge valid on ``as_of``, after the rules that choose between conflicting equity rows."""
+        held = [e for e in self._edges if valid_at(e.start, e.valid_to, as_of)]
+        return _choose(held)
 
     def owners(self, company_id: str, as_of: date) -> list[Edge]:
         """Edges into ``company_id`` valid on ``as_of`` (all relations)."""
@@ -230,12 +245,35 @@ class OwnershipGraph:
         return [Part("unknown", remainder, (), company_id)]
 
 
+def _choose(edges: list[Edge]) -> list[Edge]:
+    """Drop equity rows superseded on the same date (see the module docstring), keeping the input order."""
+    equity = [e for e in edges if e.relation in EQUITY_RELATIONS]
+    latest: dict[tuple[str, str], Edge] = {}
+    for e in equity:
+        key = (e.owner_id, e.owned_id)
+        if key not in latest or _start_key(e) >= _start_key(latest[key]):
+            latest[key] = e
+    dated_sum: dict[str, float] = {}
+    for e in latest.values():
+        if not e.start_unknown and e.share_pct is not None:
+            dated_sum[e.owned_id] = dated_sum.get(e.owned_id, 0.0) + e.share_pct
+    complete = {owned for owned, total in dated_sum.items() if total >= SHARE_SUM_BAND_PCT[0]}
+    keep = {id(e) for e in latest.values() if not (e.start_unknown and e.owned_id in complete)}
+    return [e for e in edges if e.relation not in EQUITY_RELATIONS or id(e) in keep]
+
+
+def _start_key(edge: Edge) -> date:
+    return period_start(edge.start) or date.min
+
+
 def _edge(row: dict) -> Edge:
     share = row["share_pct"]
+    _, unknown = effective_start(row.get("valid_from", ""), row.get("source_date", "") or "")
     return Edge(
         edge_id=row["edge_id"], owner_id=row["owner_id"], owned_id=row["owned_id"],
         share_pct=None if share is None or pd.isna(share) else float(share), relation=row["relation"],
         valid_from=row["valid_from"], valid_to=row["valid_to"], source=row["source"], confidence=row["confidence"],
+        source_date=row.get("source_date", "") or "", start_unknown=unknown,
     )
 
 
