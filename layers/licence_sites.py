@@ -147,18 +147,10 @@ def _name_links(licences: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, result: Lic
     site_of_record = {rid: site_id for site_id, rids in zip(sites["site_id"], sites["source_record_ids"],
                                                              strict=True) for rid in rids}
     for licence in licences.to_dict("records"):
-        pinned = [r.strip() for r in (licence.get("record_ids") or "").split(";") if r.strip()]
-        missing = [r for r in pinned if r not in site_of_record]
-        if pinned and not missing:
-            first_record = {}
-            for record_id in pinned:
-                first_record.setdefault(site_of_record[record_id], record_id)
-            links += [{"licence_id": licence["licence_id"], "site_id": site_id, "method": "record",
-                       "detail": record_id} for site_id, record_id in first_record.items()]
+        pinned = _pinned_links(licence, site_of_record, result)
+        if pinned:
+            links += pinned
             continue
-        if missing:
-            result.partial.append(f"{licence['licence_id']}: record_ids {', '.join(missing)} not in the store; "
-                                  "joined by name instead")
         found, unmatched, ambiguous = [], [], []
         for name in _deposit_names(licence):
             site_ids, key, why = _lookup(name, licence, index, points, commodities)
@@ -183,6 +175,21 @@ def _name_links(licences: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, result: Lic
             result.partial.append(f"{lid}: " + "; ".join(
                 [f"name {n!r} matches no site" for n in unmatched] + ambiguous))
     return links
+
+
+def _pinned_links(licence: dict, site_of_record: dict[str, str], result: LicenceJoin) -> list[dict]:
+    """Links from the licence's ``record_ids``; none (and a report) when one of them is not in the store."""
+    pinned = [r.strip() for r in (licence.get("record_ids") or "").split(";") if r.strip()]
+    missing = [r for r in pinned if r not in site_of_record]
+    if missing:
+        result.partial.append(f"{licence['licence_id']}: record_ids {', '.join(missing)} not in the store; "
+                              "joined by name instead")
+        return []
+    first_record: dict[str, str] = {}
+    for record_id in pinned:
+        first_record.setdefault(site_of_record[record_id], record_id)
+    return [{"licence_id": licence["licence_id"], "site_id": site_id, "method": "record", "detail": record_id}
+            for site_id, record_id in first_record.items()]
 
 
 def _lookup(name: str, licence: dict, index: dict[tuple[str, str], set[str]],

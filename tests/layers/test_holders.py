@@ -77,7 +77,8 @@ def _company(company_id: str, name: str, kind: str, notes: str) -> dict:
 def _edge(owner: str, owned: str, position: int, share: float, text: str) -> dict:
     return {"edge_id": f"{owner}>{owned}#{position}", "owner_id": owner, "owned_id": owned, "share_pct": share,
             "valid_from": "2020", "valid_to": "2030", "relation": "equity", "source": "https://cadastre.example",
-            "source_date": "", "source_quote": "", "confidence": "reported", "notes": f"holder {position} in the holder text of licence L1: {text}"}
+            "source_date": "", "source_quote": "", "confidence": "reported",
+            "notes": f"holder {position} in the holder text of licence L1: {text}"}
 
 
 def test_one_known_holder_becomes_the_licence_holder() -> None:

@@ -32,8 +32,8 @@ def test_edges_get_ids_from_owner_owned_and_row(tmp_path: Path) -> None:
     path = _write(tmp_path, "a,b,60,2024-05,,equity,s,reported,n\na,c,\"12,5\",,2025,MOU,,,\n")
     expected = pd.DataFrame([
         {"edge_id": "a>b#2", "owner_id": "a", "owned_id": "b", "share_pct": 60.0, "valid_from": "2024-05",
-         "valid_to": "", "relation": "equity", "source": "s", "source_date": "", "source_quote": "", "confidence": "reported",
-         "notes": "n"},
+         "valid_to": "", "relation": "equity", "source": "s", "source_date": "", "source_quote": "",
+         "confidence": "reported", "notes": "n"},
         {"edge_id": "a>c#3", "owner_id": "a", "owned_id": "c", "share_pct": 12.5, "valid_from": "",
          "valid_to": "2025", "relation": "MoU", "source": "", "source_date": "", "source_quote": "", "confidence": "",
          "notes": ""},
