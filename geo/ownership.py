@@ -13,11 +13,16 @@ Rules (README, "Ownership rules"):
 * An entity with no owners at all is an ultimate owner: its stake goes to its own partner group. When some
   owners are known by share and the rest is not named, the rest is ``unknown``.
 * Dates: an edge without ``valid_from`` holds from its ``source_date`` (the earliest date a source supports)
-  and is flagged *start unknown* (:func:`layers.dates.effective_start`). Conflicting equity rows are chosen
-  between by two rules: of several rows of the same owner -> owned pair holding on a date, only the one that
-  starts last counts (the later source supersedes); and when the rows with a known start into an entity
-  already add up to at least 95 %, its rows with an unknown start do not count on that date (a dated,
-  complete picture beats an undated claim, e.g. Cameco's "nearly 75 %" of Kumtor from the 1990s).
+  and is flagged *start unknown* (:func:`layers.dates.effective_start`). Before that date the owned entity's
+  owners are *unknown* (as when some owners are known and the rest is not named), not the entity itself;
+  its controlling partner stays its own group unless that edge may carry control (a control relation, an
+  unknown or a majority share).
+* Conflicting equity rows are chosen between by two rules: of several rows of the same owner -> owned pair
+  holding on a date, only the one that starts last counts (the later source supersedes), except that a row
+  without a share never replaces one with a share (it confirms the relation, e.g. Semizbay-U "formed in
+  2009" beside CGN's 49 % of 2008); and when the rows with a known start into an entity already add up to at
+  least 95 %, its rows with an unknown start do not count on that date (a dated, complete picture beats an
+  undated claim, e.g. Cameco's "nearly 75 %" of Kumtor from the 1990s).
 * Known direct shares above 100 % are scaled down to 100 % and flagged; cycles are cut where they close and
   flagged; chains of five or more levels, placeholder owners and low-confidence edges are flagged.
 """
@@ -110,6 +115,24 @@ class OwnershipGraph:
     def __init__(self, companies: pd.DataFrame, ownership: pd.DataFrame) -> None:
         self.companies = {row["company_id"]: row for row in companies.to_dict("records")}
         self._edges = [_edge(row) for row in ownership.to_dict("records")]
+        self._undated_into: dict[str, list[Edge]] = {}
+        for e in self._edges:
+            if e.start_unknown and e.start and e.relation in (*EQUITY_RELATIONS, "control"):
+                self._undated_into.setdefault(e.owned_id, []).append(e)
+
+    def reported_later(self, company_id: str, as_of: date) -> list[Edge]:
+        """Owner edges of unknown start into ``company_id`` that a source first reports after ``as_of``.
+
+        Before such an edge's source date the entity may well have had that owner already: its stake is
+        unknown on ``as_of``, not the entity's own (rule "start unknown", module docstring).
+        """
+        return [e for e in self._undated_into.get(company_id, ())
+                if (start := period_start(e.start)) is not None and as_of < start]
+
+    def _control_unknown(self, company_id: str, as_of: date) -> bool:
+        """True when an owner reported later may hold control: a control relation, or an unknown or >50 % stake."""
+        return any(e.relation == "control" or e.share_pct is None or e.share_pct > 50.0
+                   for e in self.reported_later(company_id, as_of))
 
     def entity(self, company_id: str) -> dict:
         """Return a company's row; raise KeyError naming the id if unknown."""
@@ -150,7 +173,10 @@ class OwnershipGraph:
 
     def controlling_group(self, company_id: str, host_country: str, as_of: date) -> str | None:
         """Return the partner group of the entity's ultimate controller (None if its group is unknown)."""
-        top = self.entity(self.controller_chain(company_id, as_of)[-1])
+        top_id = self.controller_chain(company_id, as_of)[-1]
+        if self.controller(top_id, as_of) is None and self._control_unknown(top_id, as_of):
+            return None
+        top = self.entity(top_id)
         return own_group(top["home_country"], top["kind"], host_country)
 
     def attribute(self, company_id: str, host_country: str, as_of: date) -> Attribution:
@@ -221,6 +247,12 @@ class OwnershipGraph:
         control = [e for e in edges if e.relation == "control"]
         if not (known or unknown_share or control):
             group = own_group(entity["home_country"], entity["kind"], host)
+            later = self.reported_later(company_id, as_of)
+            for e in later:
+                flags.append(f"stake of {e.owner_id} in {company_id} unknown before {e.start}: first reported "
+                             "then, its start not given")
+            if later:
+                return [Part("unknown", remainder, (), company_id)]
             return [Part(group or "unknown", remainder, (), company_id)]
         if control:
             edge = control[0]
@@ -251,7 +283,7 @@ def _choose(edges: list[Edge]) -> list[Edge]:
     latest: dict[tuple[str, str], Edge] = {}
     for e in equity:
         key = (e.owner_id, e.owned_id)
-        if key not in latest or _start_key(e) >= _start_key(latest[key]):
+        if key not in latest or _supersedes(e, latest[key]):
             latest[key] = e
     dated_sum: dict[str, float] = {}
     for e in latest.values():
@@ -260,6 +292,13 @@ def _choose(edges: list[Edge]) -> list[Edge]:
     complete = {owned for owned, total in dated_sum.items() if total >= SHARE_SUM_BAND_PCT[0]}
     keep = {id(e) for e in latest.values() if not (e.start_unknown and e.owned_id in complete)}
     return [e for e in edges if e.relation not in EQUITY_RELATIONS or id(e) in keep]
+
+
+def _supersedes(new: Edge, old: Edge) -> bool:
+    """A row replaces another of the same pair when it starts no earlier and does not lose a known share."""
+    if (new.share_pct is None) != (old.share_pct is None):
+        return new.share_pct is not None
+    return _start_key(new) >= _start_key(old)
 
 
 def _start_key(edge: Edge) -> date:
