@@ -119,3 +119,10 @@ def test_uranium_joint_ventures_show_their_partner_country_share(client, site_id
     assert [lic["holder_company_id"] for lic in body["licences"] if lic["counted"]] == [holder]
     assert partner in shares and shares[partner] == share
     assert "domestic state" in shares  # Kazatomprom's side of each JV
+
+
+def test_the_site_page_says_holder_unknown_before_the_first_source(client):
+    before = client.get("/sites/national:kz-akbulak?as_of=2023-01-01").get_data(as_text=True)
+    after = client.get("/sites/national:kz-akbulak?as_of=2025-12-01").get_data(as_text=True)
+    assert "Holder unknown" in before and "Holder unknown" not in after
+    assert "start unknown (first reported 2025-08)" in after
