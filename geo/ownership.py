@@ -127,7 +127,8 @@ class OwnershipGraph:
         unknown on ``as_of``, not the entity's own (rule "start unknown", module docstring).
         """
         return [e for e in self._undated_into.get(company_id, ())
-                if (start := period_start(e.start)) is not None and as_of < start]
+                if (start := period_start(e.start)) is not None and as_of < start
+                and not ((end := period_start(e.valid_to)) is not None and end <= start)]  # never holds
 
     def _control_unknown(self, company_id: str, as_of: date) -> bool:
         """True when an owner reported later may hold control: a control relation, or an unknown or >50 % stake."""

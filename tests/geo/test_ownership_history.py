@@ -98,3 +98,14 @@ def test_a_later_row_without_a_share_does_not_erase_a_known_share():
                                   ("cgn", "jv", None, "joint venture", "2009", "", ""),
                                   ("kap", "jv", None, "joint venture", "2009", "", "")))
     assert _shares(graph, "jv", date(2025, 1, 1)) == {"China": 0.49, "domestic state": 0.51}
+
+
+def test_an_undated_row_that_ends_before_its_source_date_never_blanks_the_past():
+    # "Samruk-Kazyna's share dropped from 75 %" (reported 2024-07-23) on a row ending 2024-07: it never holds,
+    # and it must not make earlier owners unknown either; the dated 2019 row does that before 2019-08.
+    graph = OwnershipGraph(_companies(("kap", "state", "KG"), ("sk", "state", "KG")),
+                           _edges(("sk", "kap", 75.0, "equity", "", "2024-07", "2024-07-23"),
+                                  ("sk", "kap", 85.08, "equity", "", "2020-06", "2019-08")))
+    assert _shares(graph, "kap", date(2019, 9, 1)) == {"domestic state": 0.8508, "unknown": 0.1492}
+    assert graph.reported_later("kap", date(2015, 1, 1))[0].share_pct == 85.08
+    assert len(graph.reported_later("kap", date(2015, 1, 1))) == 1

@@ -46,10 +46,11 @@ PINS = [
     ("licence-deposits:kz-inkai", "2025-12-01", "KZ-INKAI-JVINKAI",
      "https://world-nuclear-news.org/articles/restructuring-changes-inkai-ownership", ["jv-inkai"],
      "domestic state", {"other foreign": 40.0, "domestic state": 44.94, "unknown": 15.06}),
-    # KZ Irkol (uranium): Semizbay-U, CGN (China) 49 % since 2008.
+    # KZ Irkol (uranium): Semizbay-U, CGN (China) 49 % since 2008; Kazatomprom's own owners are first sourced
+    # in 2019 (Samruk-Kazyna 85.08 % after the IPO), so in 2012 its half is unknown and so is control.
     ("licence-deposits:kz-irkol", "2012-01-01", "KZ-IRKOL-SEMIZBAYU",
      "https://new.tengrinews.kz/news/kitaiskaia-kompaniia-polucila-pravo-dobyvat-uran-kazaxstane-3070",
-     ["semizbay-u"], "domestic state", {"China": 49.0, "domestic state": 38.25, "unknown": 12.75}),
+     ["semizbay-u"], None, {"China": 49.0, "unknown": 51.0}),
     ("licence-deposits:kz-irkol", "2025-12-01", "KZ-IRKOL-SEMIZBAYU",
      "https://new.tengrinews.kz/news/kitaiskaia-kompaniia-polucila-pravo-dobyvat-uran-kazaxstane-3070",
      ["semizbay-u"], "domestic state", {"China": 49.0, "domestic state": 38.2, "unknown": 12.8}),
