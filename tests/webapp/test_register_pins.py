@@ -127,3 +127,15 @@ def test_the_site_page_says_holder_unknown_before_the_first_source(client):
     after = client.get("/sites/national:kz-akbulak?as_of=2025-12-01").get_data(as_text=True)
     assert "Holder unknown" in before and "Holder unknown" not in after
     assert "start unknown (first reported 2025-08)" in after
+
+
+def test_the_partner_matrix_tells_a_different_story_in_2015_2020_and_2025(client):
+    def controlled(day: str) -> dict:
+        totals: dict = {}
+        for row in client.get(f"/api/partners/matrix?as_of={day}").get_json()["rows"]:
+            totals[row["partner"]] = totals.get(row["partner"], 0) + row["sites_controlled"]
+        return totals
+    y2015, y2020, y2025 = controlled("2015-01-01"), controlled("2020-01-01"), controlled("2025-12-01")
+    assert y2015 != y2020 != y2025
+    # Kumtor passed to the state in 2022, Chinese JVs (Taldybulak, Zarafshon, SNURDC) are dated 2015-2024.
+    assert y2015["China"] < y2025["China"] and y2020["domestic state"] < y2025["domestic state"]
