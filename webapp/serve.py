@@ -53,6 +53,8 @@ def gunicorn_options(serving: ServingSettings) -> dict[str, object]:
         "forwarded_allow_ips": "",
         "secure_scheme_headers": {},
         "proc_name": "atlas",
+        # Reloads and stops go by signal (HUP, TERM) to the master; no shared control socket in the home folder.
+        "control_socket_disable": True,
     }
 
 
