@@ -57,6 +57,7 @@ bench: $(VENV)/.installed bench-deps $(ANALYSIS)  ## benchmarks (figures only); 
 	$(PY) bench/bench_ogc.py
 	$(PY) bench/bench_large_national.py --rows 200000
 	$(PY) bench/bench_scale.py --sizes 10000,100000
+	$(PY) bench/bench_linkage_buckets.py --sizes 1000,2000,4000
 	$(PY) bench/bench_load.py --clients 50 --seconds 60 --compare-dev
 
 clean:
