@@ -61,9 +61,9 @@ def apply_http_policy(response: Response) -> Response:
         built = store_built_at()
         if built is not None:
             response.last_modified = built
-        digest = hashlib.sha256(f"{built}\n".encode() + response.get_data()).hexdigest()[:32]
-        response.set_etag(digest)
-        response.make_conditional(request, accept_ranges=True)
+        data = response.get_data()
+        response.set_etag(hashlib.sha256(f"{built}\n".encode() + data).hexdigest()[:32])
+        response.make_conditional(request, accept_ranges=True, complete_length=len(data))
     return response
 
 

@@ -79,7 +79,7 @@ class Field:
         if self.type == "string-list":
             schema.update(type="array", items={"type": "string"})
         elif self.type == "json":
-            schema.update(type="object")
+            pass  # any JSON value (an object, a list of objects): no single type to name
         else:
             schema["type"] = self.type
         if self.enum:
