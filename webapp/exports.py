@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -15,10 +16,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
+import rasterio
+import rasterio.crs
 import shapely
 
 from layers.errors import AtlasError, CRSMismatchError, LayerNotFound
-from layers.schema import STORE_CRS
+from layers.schema import METRIC_CRS, STORE_CRS
 from webapp.ogc_schema import Field, checked_columns, property_rows, typed_table
 
 #: Layer name -> its declared fields (``webapp.ogc_fields.LAYER_FIELDS``), as the exporters take them.
@@ -439,6 +443,42 @@ def _zip(root: Path, texts: dict[str, str]) -> bytes:
                 archive.writestr(name, text.encode("utf-8"))
         buffer.seek(0)
         return buffer.read()
+
+
+# --- GeoTIFF ------------------------------------------------------------------------------------------
+
+#: What a GIS client calls the analysis rasters' CRS. The rasters are in the region's Lambert azimuthal equal-area
+#: projection (``layers.schema.METRIC_CRS``), which has no EPSG or ESRI code; written from a PROJ string it is
+#: "unknown" in QGIS. Downloads carry it under this name, on the WGS 84 geographic CRS (EPSG:4326).
+METRIC_CRS_NAME = "WGS 84 / Central Asia Lambert Azimuthal Equal Area (43N 65E)"
+
+
+def named_metric_crs_wkt() -> str:
+    """WKT2 of ``layers.schema.METRIC_CRS`` named :data:`METRIC_CRS_NAME`, its base CRS EPSG:4326."""
+    definition = pyproj.CRS(METRIC_CRS).to_json_dict()
+    definition["name"] = METRIC_CRS_NAME
+    definition["base_crs"] = pyproj.CRS("EPSG:4326").to_json_dict()
+    return pyproj.CRS.from_json_dict(definition).to_wkt()
+
+
+def geotiff_with_named_crs(path: Path) -> bytes:
+    """The bytes of the GeoTIFF at ``path`` with its CRS named (see :data:`METRIC_CRS_NAME`) when it is the
+    atlas's metric CRS; pixels, grid and tags unchanged (only the GeoTIFF keys are rewritten, in a copy).
+
+    Raises
+    ------
+    CRSMismatchError
+        If the raster is in another CRS than ``layers.schema.METRIC_CRS`` or EPSG:4326.
+    """
+    with tempfile.TemporaryDirectory(prefix="atlas-export-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        with rasterio.open(copy, "r+") as raster:
+            if raster.crs is not None and pyproj.CRS(raster.crs.to_wkt()).equals(pyproj.CRS(METRIC_CRS)):
+                raster.crs = rasterio.crs.CRS.from_wkt(named_metric_crs_wkt())
+            elif raster.crs is None or not pyproj.CRS(raster.crs.to_wkt()).equals(pyproj.CRS(STORE_CRS)):
+                raise CRSMismatchError(f"{path.name} is in {raster.crs}, not the atlas's metric CRS")
+        return copy.read_bytes()
 
 
 # --- shared helpers --------------------------------------------------------------------------------------

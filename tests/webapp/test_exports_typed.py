@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import zipfile
 
 import geopandas as gpd
 import jsonschema_rs
 import pandas as pd
 import pyogrio
+import pyproj
 import pytest
+import rasterio
 import shapely
 
-from webapp.exports import EXPORTERS, shapefile_field_names
+from layers.schema import METRIC_CRS
+from webapp.exports import EXPORTERS, METRIC_CRS_NAME, shapefile_field_names
 from webapp.ogc_collections import COLLECTIONS
 from webapp.ogc_fields import LAYER_FIELDS
 from webapp.ogc_schema import Field, UndeclaredFieldError, typed_table, validating_schema
@@ -177,3 +181,22 @@ def test_typed_table_keeps_integers_whole_and_nulls_null():
     table = typed_table(frame, LAYER_FIELDS["corridor_buffers"], layer="corridor_buffers", join=None)
     assert (str(table["distance_km"].dtype), table["distance_km"].tolist()) == ("Int64", [50, 100])
     assert list(EXPORTERS) == ["geojson", "gpkg", "csv", "kml", "shp"]
+
+
+# --- GeoTIFF: a CRS a GIS client can name ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["distance_to_corridor", "access_cost"])
+def test_geotiff_downloads_name_their_crs_on_the_epsg_4326_datum(client, real_app, tmp_path, name):
+    path = tmp_path / f"{name}.tif"
+    path.write_bytes(client.get(f"/downloads/{name}.tif").data)
+    source = real_app.extensions["atlas"].analysis.rasters_dir / f"{name}.tif"
+    with rasterio.open(path) as raster, rasterio.open(source) as original:
+        crs = pyproj.CRS(raster.crs.to_wkt())
+        assert (crs.name, crs.geodetic_crs.to_epsg()) == (METRIC_CRS_NAME, 4326)
+        assert crs.equals(pyproj.CRS(METRIC_CRS), ignore_axis_order=True)
+        assert (raster.transform, raster.shape, raster.tags()) == (original.transform, original.shape,
+                                                                   original.tags())
+        assert (raster.read(1, masked=True) == original.read(1, masked=True)).all()
+    # Debian's GDAL 3.6 (what QGIS 3.22 uses) reads the name back, not "unknown".
+    info = subprocess.run(["gdalinfo", str(path)], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert f'PROJCRS["{METRIC_CRS_NAME}"' in info and 'ID["EPSG",4326]' in info
