@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as std_json
 import re
+from dataclasses import replace
 from datetime import date
 
 import geopandas as gpd
@@ -16,13 +17,17 @@ from geo.sites import SiteQuery, filter_by_controlling_partner, filter_by_corrid
 from webapp.errors import BadRequest
 from webapp.exports import EXPORTERS, Credit, export_filename, geojson_document, layer_credit
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
+from webapp.ogc_fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS
+from webapp.ogc_http import link_header
 from webapp.params import (
+    bbox_parts,
     parse_bbox,
     parse_choice,
     parse_countries,
     parse_date,
     parse_float,
     parse_int,
+    parse_limit,
     parse_partners,
     parse_query,
     parse_site_id,
@@ -75,7 +80,8 @@ def download_response(frame: gpd.GeoDataFrame, fmt: str, layer: str, day: date,
     exporter = EXPORTERS[fmt]
     text = credit(layer)
     options = {"related": related} if exporter.multi_layer and related else {}
-    data = exporter.function(frame, layer=layer, attribution=text.attribution, licence=text.licence, **options)
+    data = exporter.function(frame, layer=layer, attribution=text.attribution, licence=text.licence,
+                             fields=LAYER_FIELDS, **options)
     return Response(data, mimetype=exporter.media_type,
                     headers=download_headers(export_filename(layer, day, exporter), layer))
 
@@ -86,7 +92,8 @@ def layer_response(frame: gpd.GeoDataFrame, fmt: str | None, layer: str, day: da
     if fmt is not None:
         return download_response(frame, fmt, layer, day)
     text = credit(layer)
-    body = geojson_document(frame, attribution=text.attribution, licence=text.licence, id_column=id_column)
+    body = geojson_document(frame, attribution=text.attribution, licence=text.licence, id_column=id_column,
+                            fields=LAYER_FIELDS[layer], layer=layer)
     return geojson_response({"type": "FeatureCollection", **members, **body})
 
 
@@ -117,7 +124,11 @@ def matched_sites(state) -> tuple[gpd.GeoDataFrame, pd.DataFrame, date]:
     as_of = parse_date(request.args.get("as_of"), "as_of", default=date.today())
     partners = parse_partners(request.args.get("partner"))
     table = state.partners_at(as_of)
-    matched = filter_sites(state.sites, query)
+    if query.bbox is not None and len(bbox_parts(query.bbox)) == 2:  # across the antimeridian: both halves
+        halves = [filter_sites(state.sites, replace(query, bbox=part)) for part in bbox_parts(query.bbox)]
+        matched = state.sites[state.sites.index.isin(halves[0].index.union(halves[1].index))]
+    else:
+        matched = filter_sites(state.sites, query)
     matched = filter_by_controlling_partner(matched, table, partners)
     matched = corridor_filter(matched, state, request.args)
     return matched, table, as_of
@@ -125,45 +136,44 @@ def matched_sites(state) -> tuple[gpd.GeoDataFrame, pd.DataFrame, date]:
 
 @bp.get("/sites")
 def sites():
-    """Sites as a GeoJSON FeatureCollection, filtered and paged; or, with ``f``, a download of every match."""
+    """Sites as a GeoJSON FeatureCollection, filtered (and paged when ``limit`` or ``offset`` is given); or, with
+    ``f``, a download of the matches.
+
+    Without ``limit`` every match is returned, so a GIS client that reads the URL as a file (GDAL's GeoJSON
+    driver, QGIS) gets every site; a ``limit`` above the maximum is capped to it, and ``next``/``prev`` links
+    (in the body and the ``Link`` header) walk the pages.
+    """
     state = get_state()
     limits = state.settings.api
     fmt = parse_format(request.args.get("f"))
     matched, table, as_of = matched_sites(state)
-    limit = parse_int(request.args.get("limit"), "limit", default=limits.default_limit, minimum=1,
-                      maximum=limits.max_limit)
     offset = parse_int(request.args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
-    if fmt is not None and not request.args.get("limit"):
-        limit = max(len(matched) - offset, 1)  # a download holds every match unless a limit is given
+    limit = parse_limit(request.args.get("limit"), default=max(len(matched) - offset, 1), maximum=limits.max_limit)
     rows = page(matched, limit=limit, offset=offset)
     flags = state.coverage_at(as_of)
-    if fmt is None:
-        body = feature_collection(
-            rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
-                                                      **partner_properties(table, row["site_id"]),
-                                                      **coverage_property(flags, row["site_id"]),
-                                                      **state.access_by_site.get(row["site_id"], NO_ACCESS)},
-            numberMatched=len(matched), numberReturned=len(rows), links=_links(len(matched), limit, offset),
-            as_of=as_of.isoformat(),
-        )
-        return geojson_response(body)
-    frame = site_frame(rows, table, flags, state)
-    if fmt != "geojson":
+    frame = site_frame(rows, table, flags, state, external=fmt is not None)
+    if fmt is not None and fmt != "geojson":
         return download_response(frame, fmt, "sites", as_of, related={"source_records": records_frame(rows, state)})
-    # GeoJSON keeps the members of the JSON view (numberMatched, links) that clients page with.
     text = credit("sites")
+    links = _links(len(matched), limit, offset)
     body = {"type": "FeatureCollection", "numberMatched": len(matched), "numberReturned": len(rows),
-            "links": _links(len(matched), limit, offset), "as_of": as_of.isoformat(),
-            **geojson_document(frame, attribution=text.attribution, licence=text.licence, id_column="site_id")}
+            "links": links, "as_of": as_of.isoformat(),
+            **geojson_document(frame, attribution=text.attribution, licence=text.licence, id_column="site_id",
+                               fields=LAYER_FIELDS["sites"], layer="sites")}
+    headers = download_headers(export_filename("sites", as_of, EXPORTERS["geojson"]), "sites") if fmt else {}
+    paging = link_header(links)
+    if paging:
+        headers["Link"] = paging
     return Response(std_json.dumps(body, ensure_ascii=False, allow_nan=False), mimetype="application/geo+json",
-                    headers=download_headers(export_filename("sites", as_of, EXPORTERS["geojson"]), "sites"))
+                    headers=headers)
 
 
-def site_frame(rows: gpd.GeoDataFrame, table: pd.DataFrame, flags: pd.DataFrame, state) -> gpd.GeoDataFrame:
-    """Sites with the properties of the JSON view (the page ``url`` absolute) as columns, for a download."""
+def site_frame(rows: gpd.GeoDataFrame, table: pd.DataFrame, flags: pd.DataFrame, state, *,
+               external: bool = True) -> gpd.GeoDataFrame:
+    """Sites with the properties of the JSON view as columns (the page ``url`` absolute when ``external``)."""
     records = [
         {**{name: row[name] for name in SITE_PROPERTIES},
-         "url": url_for("pages.site", site_id=row["site_id"], _external=True),
+         "url": url_for("pages.site", site_id=row["site_id"], _external=external),
          **partner_properties(table, row["site_id"]), **coverage_property(flags, row["site_id"]),
          **state.access_by_site.get(row["site_id"], NO_ACCESS)}
         for row in rows.drop(columns="geometry").to_dict("records")
@@ -229,10 +239,10 @@ def coverage_property(flags: pd.DataFrame, site_id: str) -> dict:
 def site(site_id: str):
     """One site as a Feature, with its source records."""
     row, records = get_state().site_with_records(parse_site_id(site_id))
-    body = feature(row.to_dict(), row.geometry, SITE_PROPERTIES, {
+    body = feature(row.to_dict(), row.geometry, SITE_FIELDS, {
         "url": url_for("pages.site", site_id=site_id),
         "provenance": row["provenance"],
-        "source_records": [feature(r.to_dict(), r.geometry, RECORD_PROPERTIES) for r in records],
+        "source_records": [feature(r.to_dict(), r.geometry, RECORD_FIELDS) for r in records],
     })
     return geojson_response(body)
 
@@ -248,7 +258,7 @@ def countries():
     if state.countries_outline is None:
         frame = state.store.countries.copy()
         frame["geometry"] = frame.geometry.simplify(0.01, preserve_topology=True)
-        state.countries_outline = feature_collection(frame, ("iso_a2", "name", "name_ru"))
+        state.countries_outline = feature_collection(frame, LAYER_FIELDS["countries"][:3])
     shares = country_partner_shares(partner_matrix(state.partners_at(as_of), state.sites, by="country"))
     features = [
         {**f, "properties": {**f["properties"], **shares.get(f["properties"]["iso_a2"], {})}}

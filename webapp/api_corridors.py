@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request, send_from_directory
 from geo.analyze import RASTERS
 from webapp.api import credit, download_headers, download_response, geojson_response, parse_format
 from webapp.errors import NotFound
-from webapp.exports import csv_text
+from webapp.exports import csv_text, geotiff_with_named_crs
 from webapp.geojson import feature_collection
 from webapp.params import parse_site_id
 from webapp.state import get_state
@@ -143,8 +143,12 @@ def _raster_file(name: str, suffix: str, *, as_attachment: bool):
     folder = get_state().analysis.rasters_dir
     if not (folder / f"{name}{suffix}").is_file():
         raise NotFound(f"raster {name!r} was not produced (see the analysis notes)")
-    response = send_from_directory(folder, f"{name}{suffix}", as_attachment=as_attachment,
-                                   download_name=f"atlas-{name}{suffix}", max_age=3600)
+    if suffix == ".tif":
+        # The GeoTIFF with its CRS named (webapp.exports.geotiff_with_named_crs), so QGIS does not call it unknown.
+        response = Response(geotiff_with_named_crs(folder / f"{name}{suffix}"), mimetype="image/tiff")
+    else:
+        response = send_from_directory(folder, f"{name}{suffix}", as_attachment=as_attachment,
+                                       download_name=f"atlas-{name}{suffix}", max_age=3600)
     if as_attachment:
         response.headers.update(download_headers(f"atlas-{name}{suffix}", name))
     return response

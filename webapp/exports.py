@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -15,10 +16,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
+import rasterio
+import rasterio.crs
 import shapely
 
 from layers.errors import AtlasError, CRSMismatchError, LayerNotFound
-from layers.schema import STORE_CRS
+from layers.schema import METRIC_CRS, STORE_CRS
+from webapp.ogc_schema import Field, checked_columns, property_rows, typed_table
+
+#: Layer name -> its declared fields (``webapp.ogc_fields.LAYER_FIELDS``), as the exporters take them.
+FieldsByLayer = Mapping[str, tuple[Field, ...]]
+
+#: GeoPackage version written: 1.2, which GDAL 3.6 and QGIS 3.22 open without a warning (GDAL >= 3.10
+#: writes 1.4 by default).
+GPKG_VERSION = "1.2"
 
 #: Decimal places of written coordinates in GeoJSON, CSV and WKT (1e-7 degrees is about 1 cm).
 COORDINATE_DECIMALS = 7
@@ -160,8 +172,8 @@ def export_filename(layer: str, day: date, exporter: Exporter) -> str:
 
 # --- GeoJSON ---------------------------------------------------------------------------------------------
 
-def geojson_document(frame: gpd.GeoDataFrame, *, attribution: str, licence: str,
-                     id_column: str | None = None) -> dict:
+def geojson_document(frame: gpd.GeoDataFrame, *, attribution: str, licence: str, id_column: str | None = None,
+                     fields: tuple[Field, ...] | None = None, layer: str = "layer") -> dict:
     """Return an RFC 7946 FeatureCollection of ``frame``.
 
     Polygon exteriors are counter-clockwise and holes clockwise; coordinates are lon/lat rounded to
@@ -176,32 +188,41 @@ def geojson_document(frame: gpd.GeoDataFrame, *, attribution: str, licence: str,
     """
     frame = _checked(frame)
     geometries = _rounded(shapely.orient_polygons(frame.geometry.to_numpy(), exterior_cw=False))
-    records = pd.DataFrame(frame.drop(columns=frame.geometry.name)).to_dict("records")
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if fields is not None:
+        records = property_rows(attributes, tuple(checked_columns(attributes.columns, fields, layer)))
+    else:
+        records = [{key: _json_value(value) for key, value in row.items()} for row in attributes.to_dict("records")]
     features = []
     for row, geometry in zip(records, geometries, strict=True):
         feature: dict = {"type": "Feature"}
         if id_column is not None:
-            feature["id"] = _json_value(row[id_column])
+            feature["id"] = row[id_column]
         feature["geometry"] = None if _missing(geometry) else shapely.geometry.mapping(geometry)
-        feature["properties"] = {key: _json_value(value) for key, value in row.items()}
+        feature["properties"] = row
         features.append(feature)
     return {"type": "FeatureCollection", "attribution": attribution, "licence": licence, "features": features}
 
 
-def export_geojson(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str) -> bytes:
-    """RFC 7946 GeoJSON (UTF-8) of ``frame``: see :func:`geojson_document`."""
-    document = geojson_document(frame, attribution=attribution, licence=licence)
+def export_geojson(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str,
+                   fields: FieldsByLayer | None = None) -> bytes:
+    """RFC 7946 GeoJSON (UTF-8) of ``frame``: see :func:`geojson_document`; ``fields`` maps layer names to their
+    declared schemas (values then written as their types)."""
+    document = geojson_document(frame, attribution=attribution, licence=licence, layer=layer,
+                                fields=fields.get(layer) if fields else None)
     return json.dumps(document, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 # --- GeoPackage ------------------------------------------------------------------------------------------
 
 def export_gpkg(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str,
-                related: Mapping[str, pd.DataFrame] | None = None) -> bytes:
+                related: Mapping[str, pd.DataFrame] | None = None, fields: FieldsByLayer | None = None) -> bytes:
     """A GeoPackage with ``frame`` as layer ``layer``, each ``related`` frame as a layer of its own, and a
     non-spatial ``attribution`` table (one row per layer).
 
-    List and dict values are JSON text. The dataset metadata and every layer's metadata carry ``ATTRIBUTION``
+    GeoPackage version 1.2 (:data:`GPKG_VERSION`: GDAL 3.6 and QGIS 3.22 warn on every open of a 1.4 file).
+    With ``fields``, columns have their declared types (REAL, INTEGER, BOOLEAN, TEXT; null where missing) and
+    lists are JSON text. The dataset metadata and every layer's metadata carry ``ATTRIBUTION``
     and ``LICENCE``; a layer's ``DESCRIPTION`` (``gpkg_contents.description``) says both in one sentence.
     """
     layers = {layer: _checked(frame), **(related or {})}
@@ -215,13 +236,16 @@ def export_gpkg(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licenc
                                           **metadata}}
             if position == 0:
                 options["dataset_metadata"] = {"TITLE": "Central Asia Critical Minerals Atlas export", **metadata}
+                options["dataset_options"] = {"VERSION": GPKG_VERSION}
+            declared = fields.get(name) if fields else None
             if isinstance(part, gpd.GeoDataFrame):
                 part = _checked(part)
-                table = gpd.GeoDataFrame(_attributes(part, join=None), geometry=part.geometry.to_numpy(),
-                                         crs=part.crs)
+                table = gpd.GeoDataFrame(_attributes(part, join=None, fields=declared, layer=name),
+                                         geometry=part.geometry.to_numpy(), crs=part.crs)
                 pyogrio.write_dataframe(table, path, layer=name, driver="GPKG", promote_to_multi=False, **options)
             else:
-                pyogrio.write_dataframe(_attributes(part, join=None), path, layer=name, driver="GPKG", **options)
+                pyogrio.write_dataframe(_attributes(part, join=None, fields=declared, layer=name), path, layer=name,
+                                        driver="GPKG", **options)
         credits = pd.DataFrame({"layer": list(layers), "attribution": attribution, "licence": licence})
         pyogrio.write_dataframe(credits, path, layer="attribution", driver="GPKG")
         return path.read_bytes()
@@ -229,7 +253,8 @@ def export_gpkg(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licenc
 
 # --- CSV -------------------------------------------------------------------------------------------------
 
-def export_csv(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str) -> bytes:
+def export_csv(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str,
+               fields: FieldsByLayer | None = None) -> bytes:
     """UTF-8 CSV, one row per feature: the attributes (lists joined with ``"; "``, dicts as JSON), then
     ``lon`` and ``lat`` when every geometry is a point (empty where there is none) and ``wkt`` always.
 
@@ -237,7 +262,7 @@ def export_csv(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence
     travels in the response header and docs/EXPORTS.md.
     """
     frame = _checked(frame)
-    table = _attributes(frame, join="; ")
+    table = _attributes(frame, join="; ", fields=fields.get(layer) if fields else None, layer=layer)
     clash = sorted(set(CSV_GEOMETRY_COLUMNS) & set(table.columns))
     if clash:
         raise ExportError(f"layer {layer!r} has columns {clash}, which the CSV export writes itself")
@@ -285,16 +310,19 @@ def _neutralised(value):
 
 # --- KML -------------------------------------------------------------------------------------------------
 
-def export_kml(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str) -> bytes:
+def export_kml(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str,
+               fields: FieldsByLayer | None = None) -> bytes:
     """KML (LIBKML driver where GDAL has it, else KML): each placemark's name is the ``name`` column (else the
     first column), the other columns its extended data; the document description holds the attribution and
     licence (LIBKML only). Lists are joined with ``"; "``, dicts are JSON.
     """
     frame = _checked(frame)
-    table = _attributes(frame, join="; ")
+    table = _attributes(frame, join="; ", fields=fields.get(layer) if fields else None, layer=layer)
     for column in table.columns:  # LIBKML declares 64-bit integers as text; 32 bits hold every count here
-        if table[column].dtype == "int64" and table[column].abs().max() < 2**31:
-            table[column] = table[column].astype("int32")
+        if str(table[column].dtype) in ("int64", "Int64"):
+            largest = table[column].abs().max()
+            if pd.isna(largest) or largest < 2**31:
+                table[column] = table[column].astype("Int32" if table[column].isna().any() else "int32")
     if "name" not in table.columns and len(table.columns):
         table.insert(0, "name", table.iloc[:, 0].astype(str))
     libkml = "LIBKML" in pyogrio.list_drivers(write=True)
@@ -335,7 +363,8 @@ def shapefile_field_names(columns: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def export_shapefile(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str) -> bytes:
+def export_shapefile(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, licence: str,
+                     fields: FieldsByLayer | None = None) -> bytes:
     """A zip of ``<layer>.shp/.shx/.dbf/.prj/.cpg`` (UTF-8) with ``FIELDS.txt`` and ``ATTRIBUTION.txt``.
 
     Field names follow :func:`shapefile_field_names`; lists are joined with ``"; "``, dicts are JSON; text
@@ -349,7 +378,8 @@ def export_shapefile(frame: gpd.GeoDataFrame, *, layer: str, attribution: str, l
         If the geometries mix points, lines and polygons.
     """
     frame = _checked(frame)
-    table, cut = _fit_dbf_text(_attributes(frame, join="; "))
+    table, cut = _fit_dbf_text(_attributes(frame, join="; ", fields=fields.get(layer) if fields else None,
+                                           layer=layer))
     names = shapefile_field_names(table.columns)
     table = table.rename(columns=names)
     geometries = frame.geometry.to_numpy()
@@ -415,6 +445,42 @@ def _zip(root: Path, texts: dict[str, str]) -> bytes:
         return buffer.read()
 
 
+# --- GeoTIFF ------------------------------------------------------------------------------------------
+
+#: What a GIS client calls the analysis rasters' CRS. The rasters are in the region's Lambert azimuthal equal-area
+#: projection (``layers.schema.METRIC_CRS``), which has no EPSG or ESRI code; written from a PROJ string it is
+#: "unknown" in QGIS. Downloads carry it under this name, on the WGS 84 geographic CRS (EPSG:4326).
+METRIC_CRS_NAME = "WGS 84 / Central Asia Lambert Azimuthal Equal Area (43N 65E)"
+
+
+def named_metric_crs_wkt() -> str:
+    """WKT2 of ``layers.schema.METRIC_CRS`` named :data:`METRIC_CRS_NAME`, its base CRS EPSG:4326."""
+    definition = pyproj.CRS(METRIC_CRS).to_json_dict()
+    definition["name"] = METRIC_CRS_NAME
+    definition["base_crs"] = pyproj.CRS("EPSG:4326").to_json_dict()
+    return pyproj.CRS.from_json_dict(definition).to_wkt()
+
+
+def geotiff_with_named_crs(path: Path) -> bytes:
+    """The bytes of the GeoTIFF at ``path`` with its CRS named (see :data:`METRIC_CRS_NAME`) when it is the
+    atlas's metric CRS; pixels, grid and tags unchanged (only the GeoTIFF keys are rewritten, in a copy).
+
+    Raises
+    ------
+    CRSMismatchError
+        If the raster is in another CRS than ``layers.schema.METRIC_CRS`` or EPSG:4326.
+    """
+    with tempfile.TemporaryDirectory(prefix="atlas-export-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        with rasterio.open(copy, "r+") as raster:
+            if raster.crs is not None and pyproj.CRS(raster.crs.to_wkt()).equals(pyproj.CRS(METRIC_CRS)):
+                raster.crs = rasterio.crs.CRS.from_wkt(named_metric_crs_wkt())
+            elif raster.crs is None or not pyproj.CRS(raster.crs.to_wkt()).equals(pyproj.CRS(STORE_CRS)):
+                raise CRSMismatchError(f"{path.name} is in {raster.crs}, not the atlas's metric CRS")
+        return copy.read_bytes()
+
+
 # --- shared helpers --------------------------------------------------------------------------------------
 
 def _checked(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -427,10 +493,14 @@ def _checked(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def _attributes(frame: pd.DataFrame, *, join: str | None) -> pd.DataFrame:
+def _attributes(frame: pd.DataFrame, *, join: str | None, fields: tuple[Field, ...] | None = None,
+                layer: str = "layer") -> pd.DataFrame:
     """The attribute columns with structured values as text: lists of strings joined with ``join`` (JSON when
-    None); any other list or dict as JSON."""
+    None); any other list or dict as JSON. With ``fields`` (the layer's declared schema), each column has its
+    declared type (see :func:`webapp.ogc_schema.typed_table`) and a column the schema lacks is an error."""
     columns = [c for c in frame.columns if not isinstance(frame, gpd.GeoDataFrame) or c != frame.geometry.name]
+    if fields is not None:
+        return typed_table(pd.DataFrame(frame[columns]), fields, layer=layer, join=join)
     table = pd.DataFrame(frame[columns]).reset_index(drop=True)
     for column in table.columns:
         values = table[column]

@@ -8,6 +8,8 @@ from collections.abc import Callable
 import geopandas as gpd
 from shapely.geometry import mapping
 
+from webapp.ogc_schema import Field
+
 #: Decimal places of written coordinates (6 is ~0.1 m, finer than any source here).
 COORDINATE_DECIMALS = 6
 
@@ -19,16 +21,25 @@ SITE_PROPERTIES = (
 )
 
 
-def feature(row: dict, geometry, properties: tuple[str, ...], extra: dict | None = None) -> dict:
-    """Return one GeoJSON Feature (geometry None allowed) with the named properties of ``row``."""
-    props = {name: _jsonable(row[name]) for name in properties}
+def feature(row: dict, geometry, properties: tuple[str | Field, ...], extra: dict | None = None) -> dict:
+    """Return one GeoJSON Feature (geometry None allowed) with the named properties of ``row``.
+
+    A property given as a declared :class:`~webapp.ogc_schema.Field` is written as its type (empty text and
+    lists as null); one given by name only is written as it is (NaN as null).
+    """
+    props = {}
+    for p in properties:
+        if isinstance(p, Field):
+            props[p.name] = p.value(row[p.name])
+        else:
+            props[p] = _jsonable(row[p])
     if extra:
         props.update(extra)
     return {"type": "Feature", "id": row.get("site_id") or row.get("record_id"),
             "geometry": _geometry(geometry), "properties": props}
 
 
-def feature_collection(frame: gpd.GeoDataFrame, properties: tuple[str, ...],
+def feature_collection(frame: gpd.GeoDataFrame, properties: tuple[str | Field, ...],
                        extra: Callable[[dict], dict] | None = None, **members) -> dict:
     """Return a FeatureCollection of ``frame`` with ``properties``, plus foreign ``members``.
 
@@ -36,8 +47,8 @@ def feature_collection(frame: gpd.GeoDataFrame, properties: tuple[str, ...],
     ----------
     frame : GeoDataFrame
         Rows to write, in EPSG:4326.
-    properties : tuple of str
-        Columns written as properties.
+    properties : tuple of str or Field
+        Columns written as properties (see :func:`feature`).
     extra : callable, optional
         ``row -> dict`` of further properties (e.g. a page URL).
     **members

@@ -24,9 +24,12 @@ from webapp.ogc_collections import (
     attribution,
     get_collection,
 )
-from webapp.ogc_geojson import collection_text, property_rows
+from webapp.ogc_geojson import collection_text
+from webapp.ogc_http import apply_http_policy, link_header
 from webapp.ogc_openapi import CORE_ITEM_PARAMETERS, OPENAPI_JSON, openapi_document
-from webapp.params import parse_bbox, parse_choice, parse_date, parse_int
+from webapp.ogc_schema import feature_schema, property_rows
+from webapp.ogc_schema import queryables as queryables_schema
+from webapp.params import parse_bbox, parse_choice, parse_date, parse_int, parse_limit
 from webapp.state import AtlasState, get_state
 
 log = logging.getLogger(__name__)
@@ -40,15 +43,21 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 )
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 HTML = "text/html"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-#: Items per page when ``limit`` is absent (the standard's example default); the maximum is ``settings.api``'s.
+SCHEMA_JSON = "application/schema+json"
+#: Link relations of a collection's schema (Part 5, and RFC 8288 ``describedby``, which GDAL reads field types from)
+#: and of its queryables (Part 3).
+REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+#: Items per page when ``limit`` is absent (the standard's example default); the maximum is ``settings.api``'s,
+#: and a larger ``limit`` is capped to it (/req/core/fc-limit-response-1).
 DEFAULT_LIMIT = 10
-#: The ``datetime`` dates accepted (those of ``webapp.params.parse_date``), as the temporal extent of ``sites``.
-TEMPORAL_EXTENT = ["1900-01-01T00:00:00Z", "2100-12-31T23:59:59Z"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE | re.ASCII)
@@ -60,6 +69,10 @@ def _add_cache(setup: BlueprintSetupState) -> None:
     setup.app.extensions["ogc"] = CollectionCache()
 
 
+# CORS, ETag/Last-Modified, ranges and 405s for /api/ and /ogc/ (webapp.ogc_http), installed with this blueprint.
+bp.after_app_request(apply_http_policy)
+
+
 def _frame(col: Collection, as_of: date):
     """The collection's whole frame on ``as_of``, from the app's cache."""
     return current_app.extensions["ogc"].frame(col, get_state(), as_of)
@@ -69,19 +82,36 @@ def _frame(col: Collection, as_of: date):
 
 
 def parse_datetime(value: str | None) -> date | None:
-    """Parse the ``datetime`` instant into its (UTC) day; None when absent; BadRequest for intervals and junk."""
+    """Parse ``datetime`` into the as-of day it names: None when absent.
+
+    An instant (``YYYY-MM-DD`` or an RFC 3339 date-time, taken as its UTC day) names its day; an interval
+    ``start/end`` names its end (the partners *as of* the end of the interval), an open end (``start/..`` or
+    ``start/``) today. BadRequest for anything else, for an interval whose start is after its end, and for a day
+    outside 1900-2100.
+    """
     if value is None or value == "":
         return None
-    if "/" in value:
-        raise BadRequest(f"datetime must be one instant (the ownership as-of date), not an interval; got {value!r}",
-                         parameter="datetime")
-    if _DATE.match(value):
-        day = value
-    elif _DATETIME.match(value):
-        day = _utc_day(value)
+    if "/" not in value:
+        return _instant(value, value)
+    parts = value.split("/")
+    if len(parts) != 2 or parts == ["", ""] or parts == ["..", ".."]:
+        raise BadRequest(f"datetime must be an instant or an interval start/end (either end may be '..'); got "
+                         f"{value!r}", parameter="datetime")
+    start, end = (None if part in ("", "..") else _instant(part, value) for part in parts)
+    if start is not None and end is not None and start > end:
+        raise BadRequest(f"datetime interval starts after it ends: {value!r}", parameter="datetime")
+    return end or max(date.today(), start or date.today())
+
+
+def _instant(text: str, value: str) -> date:
+    """The UTC day of one instant of ``datetime`` (``value`` is the whole parameter, for the message)."""
+    if _DATE.match(text):
+        day = text
+    elif _DATETIME.match(text):
+        day = _utc_day(text)
     else:
-        raise BadRequest(f"datetime must be YYYY-MM-DD or an RFC 3339 date-time such as 2025-12-01T00:00:00Z; "
-                         f"got {value!r}", parameter="datetime")
+        raise BadRequest(f"datetime must be YYYY-MM-DD or an RFC 3339 date-time such as 2025-12-01T00:00:00Z, "
+                         f"or an interval of them; got {value!r}", parameter="datetime")
     return parse_date(day, "datetime", default=date.today())
 
 
@@ -105,8 +135,13 @@ def _format() -> str:
 
 
 def _check_parameters(allowed: Iterable[str]) -> None:
-    """Raise BadRequest for a query parameter the API definition does not list (/req/core/query-param-unknown)."""
-    allowed = set(allowed)
+    """Raise BadRequest for a query parameter the API definition does not list (/req/core/query-param-unknown).
+
+    ``datetime`` is accepted (and checked) everywhere: GDAL appends the query of the dataset URL, such as
+    ``OAPIF:http://host/ogc?datetime=2025-01-01``, to every request it makes, the landing page included.
+    """
+    allowed = {*allowed, "datetime"}
+    parse_datetime(request.args.get("datetime"))
     unknown = [name for name in request.args if name not in allowed]
     if unknown:
         raise BadRequest(f"unknown query parameter {unknown[0]!r}; this resource takes "
@@ -206,6 +241,27 @@ def collection(collection_id: str):
                     default_limit=DEFAULT_LIMIT, max_limit=get_state().settings.api.max_limit)
 
 
+@bp.get("/collections/<collection_id>/schema")
+def schema(collection_id: str):
+    """The JSON Schema of one feature of the collection: every property with its type, nullability and unit."""
+    col = get_collection(collection_id)
+    _check_parameters(("f",))
+    body = feature_schema(col.fields, title=col.title, description=col.description,
+                          schema_id=url_for("ogc.schema", collection_id=col.id, _external=True),
+                          geometry=col.geometry_type, id_field=col.id_column)
+    return Response(json.dumps(body, ensure_ascii=False), mimetype=SCHEMA_JSON)
+
+
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id: str):
+    """The queryables (Part 3): the properties a query parameter of the same name filters on by equality."""
+    col = get_collection(collection_id)
+    _check_parameters(("f",))
+    body = queryables_schema(col.fields, col.queryables, title=f"{col.title}: queryables",
+                             schema_id=url_for("ogc.queryables", collection_id=col.id, _external=True))
+    return Response(json.dumps(body, ensure_ascii=False), mimetype=SCHEMA_JSON)
+
+
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     """The collection's features: bbox, datetime (ownership as-of), property filters, limit and offset."""
@@ -214,8 +270,7 @@ def items(collection_id: str):
     fmt = _format()
     state = get_state()
     args = request.args
-    limit = parse_int(args.get("limit"), "limit", default=DEFAULT_LIMIT, minimum=1,
-                      maximum=state.settings.api.max_limit)
+    limit = parse_limit(args.get("limit"), default=DEFAULT_LIMIT, maximum=state.settings.api.max_limit)
     offset = parse_int(args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
     bbox = parse_bbox(args.get("bbox"))
     as_of = parse_datetime(args.get("datetime")) or date.today()
@@ -232,6 +287,9 @@ def items(collection_id: str):
         return _respond(fmt, members, "items.html", collection=col, rows=_html_rows(rows, col))
     response = Response(collection_text(members, rows[FEATURE_TEXT].tolist()), mimetype=GEOJSON)
     response.vary.add("Accept")
+    paging = link_header(members["links"])
+    if paging:
+        response.headers["Link"] = paging
     return response
 
 
@@ -239,7 +297,7 @@ def items(collection_id: str):
 def item(collection_id: str, feature_id: str):
     """One feature by its stable id."""
     col = get_collection(collection_id)
-    _check_parameters(("f", "datetime") if col.temporal else ("f",))
+    _check_parameters(("f",))
     fmt = _format()
     as_of = parse_datetime(request.args.get("datetime")) or date.today()
     frame = _frame(col, as_of)
@@ -282,6 +340,12 @@ def _collection_body(col: Collection, state: AtlasState) -> dict:
              "href": _url("ogc.items", "json", collection_id=col.id)},
             {"rel": "items", "type": HTML, "title": f"{col.title} as HTML",
              "href": _url("ogc.items", "html", collection_id=col.id)},
+            {"rel": "describedBy", "type": SCHEMA_JSON, "title": "the JSON Schema of a feature",
+             "href": url_for("ogc.schema", collection_id=col.id, _external=True)},
+            {"rel": REL_SCHEMA, "type": SCHEMA_JSON, "title": "the JSON Schema of a feature",
+             "href": url_for("ogc.schema", collection_id=col.id, _external=True)},
+            {"rel": REL_QUERYABLES, "type": SCHEMA_JSON, "title": "the properties a query parameter filters on",
+             "href": url_for("ogc.queryables", collection_id=col.id, _external=True)},
         ],
         "extent": {},
         "attribution": credit,
@@ -290,8 +354,12 @@ def _collection_body(col: Collection, state: AtlasState) -> dict:
     if spatial is not None:
         body["extent"]["spatial"] = {"bbox": [spatial], "crs": CRS84}
     if col.temporal:
-        body["extent"]["temporal"] = {"interval": [TEMPORAL_EXTENT],
-                                      "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+        first = current_app.extensions["ogc"].first_relation_day(state)
+        if first is not None:
+            # From the first dated licence or ownership relation, open-ended: the span over which the partner
+            # properties can change (any day is accepted; before it, no relation is in force).
+            body["extent"]["temporal"] = {"interval": [[f"{first.isoformat()}T00:00:00Z", None]],
+                                          "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
     return body
 
 
@@ -316,7 +384,7 @@ def _html_rows(frame, col: Collection) -> list[dict]:
     """Rows for the HTML tables: id, properties, and the geometry in words."""
     geometry = [_geometry_words(g) for g in frame.geometry]
     return [{"id": str(row[col.id_column]), "properties": row, "geometry": geom}
-            for row, geom in zip(property_rows(frame, col.properties), geometry, strict=True)]
+            for row, geom in zip(property_rows(frame, col.fields), geometry, strict=True)]
 
 
 def _geometry_words(geometry) -> str:

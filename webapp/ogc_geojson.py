@@ -11,20 +11,10 @@ import json
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from webapp.geojson import COORDINATE_DECIMALS
-
-
-def property_rows(frame: gpd.GeoDataFrame, properties: tuple[str, ...]) -> list[dict]:
-    """Return one dict per row of the named columns, NaN as None, numpy scalars as Python ones."""
-    # Column by column on a plain DataFrame: Series.tolist() boxes numpy scalars to Python ones, several times
-    # faster than to_dict("records"). Missing values in these layers are float NaN (pandas' str dtype included).
-    table = pd.DataFrame(frame[list(properties)])
-    columns = [[None if value.__class__ is float and value != value else value for value in table[name].tolist()]
-               for name in properties]
-    return [dict(zip(properties, row, strict=True)) for row in zip(*columns, strict=True)]
+from webapp.ogc_schema import Field, property_rows
 
 
 def geometry_texts(geometries: gpd.GeoSeries) -> list[str]:
@@ -35,8 +25,8 @@ def geometry_texts(geometries: gpd.GeoSeries) -> list[str]:
     return ["null" if absent else text for absent, text in zip(missing, shapely.to_geojson(rounded), strict=True)]
 
 
-def feature_texts(frame: gpd.GeoDataFrame, id_column: str, properties: tuple[str, ...]) -> list[str]:
-    """Return one GeoJSON Feature text per row: ``id`` from ``id_column``, the named columns as properties.
+def feature_texts(frame: gpd.GeoDataFrame, id_column: str, fields: tuple[Field, ...]) -> list[str]:
+    """Return one GeoJSON Feature text per row: ``id`` from ``id_column``, the declared fields as properties.
 
     Parameters
     ----------
@@ -44,15 +34,15 @@ def feature_texts(frame: gpd.GeoDataFrame, id_column: str, properties: tuple[str
         Rows to write, in EPSG:4326 (RFC 7946 longitude, latitude order).
     id_column : str
         Column holding each feature's stable id (written as a JSON string).
-    properties : tuple of str
-        Columns written as properties, in order.
+    fields : tuple of Field
+        The declared properties, in order, each written as its type (``webapp.ogc_schema.Field.value``).
 
     Returns
     -------
     list of str
         JSON texts, one per row, in frame order.
     """
-    rows = property_rows(frame, properties)
+    rows = property_rows(frame, fields)
     geometries = geometry_texts(frame.geometry)
     ids = frame[id_column].astype(str).tolist()
     return [

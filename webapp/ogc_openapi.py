@@ -9,12 +9,17 @@ OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 
 #: Query parameters every items request takes, with the OpenAPI text of OGC 17-069r4 (Core, 7.15.2-7.15.4).
 CORE_ITEM_PARAMETERS = (
-    Parameter("bbox", "Only features whose geometry intersects the box `minlon,minlat,maxlon,maxlat` (CRS84 "
-                      "degrees; no antimeridian crossing). Features without a location never match.",
-              {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
-    Parameter("datetime", "An instant, `YYYY-MM-DD` or an RFC 3339 date-time (taken as its UTC day). On `sites` "
-                          "it is the ownership as-of date of the partner properties (default: today); the other "
-                          "collections carry no time and ignore it. Intervals are refused with 400.",
+    Parameter("bbox", "Only features whose geometry intersects the box `minlon,minlat,maxlon,maxlat` or "
+                      "`minlon,minlat,minh,maxlon,maxlat,maxh` (CRS84 degrees; heights ignored). A west edge "
+                      "greater than the east edge crosses the antimeridian. Features without a location never "
+                      "match.",
+              {"type": "array", "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+               "items": {"type": "number"}}),
+    Parameter("datetime", "An instant (`YYYY-MM-DD`, or an RFC 3339 date-time taken as its UTC day) or an "
+                          "interval `start/end` (either end `..` or empty). On `sites` it is the ownership as-of "
+                          "date of the partner properties: an instant is that day, an interval its end (an open "
+                          "end: today); default today. It never removes a site. The other collections carry no "
+                          "time and ignore it; every resource accepts it (GDAL sends it on every request).",
               {"type": "string"}),
     Parameter("offset", "Number of matched features skipped before the first returned one (vendor paging "
                         "parameter; `next` and `prev` links carry it).",
@@ -78,15 +83,27 @@ def _collection_paths(collection: Collection) -> dict[str, dict]:
     item_parameters = [{"$ref": "#/components/parameters/featureId"}, {"$ref": "#/components/parameters/f"}]
     if collection.temporal:
         item_parameters.append({"$ref": "#/components/parameters/datetime"})
+    schema_ok = {"200": {"description": "a JSON Schema (2019-09)", "content": {
+        "application/schema+json": {"schema": {"type": "object"}}}}, **_errors()}
     return {
         base: _get(f"describe{_camel(collection.id)}Collection", f"Metadata of {collection.title}",
                    "the collection's metadata", "#/components/schemas/collection"),
+        f"{base}/schema": {"get": {
+            "operationId": f"get{_camel(collection.id)}Schema", "tags": [collection.id],
+            "summary": f"{collection.title}: the JSON Schema of a feature (every property, its type and unit)",
+            "parameters": [{"$ref": "#/components/parameters/f"}], "responses": schema_ok}},
+        f"{base}/queryables": {"get": {
+            "operationId": f"get{_camel(collection.id)}Queryables", "tags": [collection.id],
+            "summary": f"{collection.title}: the properties a query parameter of the same name filters on",
+            "parameters": [{"$ref": "#/components/parameters/f"}], "responses": schema_ok}},
         f"{base}/items": {"get": {
             "operationId": f"get{_camel(collection.id)}Features", "summary": f"{collection.title}: features",
             "description": collection.description, "tags": [collection.id],
             "parameters": [*({"$ref": f"#/components/parameters/{name}"}
                              for name in ("bbox", "datetime", "limit", "offset", "f")), *filters],
-            "responses": {"200": {"description": "the features", "content": {
+            "responses": {"200": {"description": "the features", "headers": {"Link": {
+                "description": "`next` and `prev` pages (RFC 8288), as in the body's links",
+                "schema": {"type": "string"}}}, "content": {
                 "application/geo+json": {"schema": {"$ref": "#/components/schemas/featureCollectionGeoJSON"}},
                 "text/html": {"schema": {"type": "string"}}}}, **_errors()}}},
         f"{base}/items/{{featureId}}": {"get": {
@@ -109,10 +126,17 @@ def _get(operation_id: str, summary: str, description: str, schema: str) -> dict
 
 
 def _errors() -> dict:
+    """Every answer besides the 200 (``webapp.ogc_http`` gives 206, 304 and the 405's ``Allow``)."""
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/error"}},
              "text/html": {"schema": {"type": "string"}}}
-    return {"400": {"description": "a bad or unknown query parameter", "content": error},
-            "404": {"description": "no such collection or feature", "content": error}}
+    return {"206": {"description": "the byte range a `Range` header asked for (`Accept-Ranges: bytes`)"},
+            "304": {"description": "not modified: the `ETag` or `Last-Modified` the client holds is current"},
+            "400": {"description": "a bad or unknown query parameter", "content": error},
+            "404": {"description": "no such collection or feature", "content": error},
+            "405": {"description": "a method other than GET, HEAD or OPTIONS; `Allow` lists them",
+                    "headers": {"Allow": {"schema": {"type": "string"}}}, "content": error},
+            "500": {"description": "an unexpected server error (logged)", "content": error},
+            "503": {"description": "the store is missing or of another build", "content": error}}
 
 
 def _parameter(parameter: Parameter) -> dict:
@@ -131,8 +155,9 @@ def _components(default_limit: int, max_limit: int) -> dict:
     links = {"type": "array", "items": {"$ref": "#/components/schemas/link"}}
     parameters = {p.name: _parameter(p) for p in CORE_ITEM_PARAMETERS}
     parameters["limit"] = _parameter(Parameter(
-        "limit", f"Number of features returned (1-{max_limit}, default {default_limit}); a `next` link follows "
-                 "while more match.", {"type": "integer", "minimum": 1, "maximum": max_limit,
+        "limit", f"Number of features returned (default {default_limit}); a larger value than {max_limit} is "
+                 f"capped to {max_limit} (/req/core/fc-limit-response-1). A `next` link follows while more "
+                 "match.", {"type": "integer", "minimum": 1, "maximum": max_limit,
                                         "default": default_limit}))
     parameters["f"] = _parameter(Parameter(
         "f", "Response format; without it, the Accept header decides (JSON unless HTML is preferred).",

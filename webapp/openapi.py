@@ -11,14 +11,14 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from geo.analyze import RASTERS
-from geo.coverage import OWNERSHIP_COVERAGE
-from geo.partners import PARTNER_GROUPS, SHARE_PROPERTY
+from geo.partners import PARTNER_GROUPS
 from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import MAX_TIMELINE_YEARS
 from webapp.exports import EXPORTERS
-from webapp.geojson import SITE_PROPERTIES
+from webapp.ogc_fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS, URL_FIELD
+from webapp.ogc_schema import Field
 from webapp.params import COMPANY_ID_PATTERN, SITE_ID_PATTERN
-from webapp.state import ACCESS_PROPERTIES, AtlasState, get_state
+from webapp.state import AtlasState, get_state
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -27,8 +27,9 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 
 _NUMBER = r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*"
-#: What ``parse_bbox`` reads: four decimal numbers separated by commas, spaces allowed around each.
-BBOX_PATTERN = rf"^{_NUMBER}(,{_NUMBER}){{3}}$"
+#: What ``parse_bbox`` reads: four (or, with heights, six) decimal numbers separated by commas, spaces allowed
+#: around each.
+BBOX_PATTERN = rf"^{_NUMBER}(,{_NUMBER}){{3}}((,{_NUMBER}){{2}})?$"
 #: What ``parse_date`` reads: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, spaces allowed around it.
 DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?\s*$"
 
@@ -87,14 +88,16 @@ def parameters(ctx: DocContext) -> dict[str, Param]:
               "Commodities, comma-separated: element symbols (`Li`), names (`lithium`) or groups (`REE`, "
               "`rare metals`); any of them matches, case-insensitive."),
         Param("bbox", {"type": "string", "pattern": BBOX_PATTERN},
-              "`minlon,minlat,maxlon,maxlat` in WGS84 degrees: longitudes in -180..180, latitudes in -90..90, "
-              "minimum not above maximum (no antimeridian crossing). Only located sites match.",
+              "`minlon,minlat,maxlon,maxlat` in WGS84 degrees (or `minlon,minlat,minh,maxlon,maxlat,maxh`, heights "
+              "ignored): longitudes in -180..180, latitudes in -90..90, south not above north; a west edge east "
+              "of the east edge is a box across the antimeridian. Only located sites match.",
               example="68,38,72,42"),
         Param("q", {"type": "string", "maxLength": 200}, "A name in any script (`Кутессай` finds Kutessai-II)."),
         Param("mapped", {"type": "string", "enum": ["any", "true"], "default": "any"},
               "`true`: only sites with a location."),
-        Param("limit", {"type": "integer", "minimum": 1, "maximum": ctx.max_limit, "default": ctx.default_limit},
-              "Features per page."),
+        Param("limit", {"type": "integer", "minimum": 1},
+              f"Features per page. Absent: every match (a GIS client reading the URL gets every site). Above "
+              f"{ctx.max_limit} it is capped to {ctx.max_limit}; `next`/`prev` links walk the pages."),
         Param("offset", {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0},
               "Features skipped before the page."),
         Param("as_of", {"type": "string", "pattern": DATE_PATTERN},
@@ -206,6 +209,19 @@ OPERATIONS: tuple[Operation, ...] = (
 
 _ERRORS = {400: ("BadRequest", "A parameter is malformed or out of range; `parameter` names it."),
            404: ("NotFound", "No such item.")}
+#: Answers every operation can give besides its 200 and its errors (``webapp.ogc_http``, ``webapp.errors``).
+_COMMON_RESPONSES = {
+    "206": {"description": "Partial content: the byte range a `Range` header asked for (`Accept-Ranges: bytes`)."},
+    "304": {"description": "Not modified: the `ETag` (`If-None-Match`) or `Last-Modified` (`If-Modified-Since`) "
+                           "the client holds is current."},
+    "405": {"description": "A method other than GET, HEAD or OPTIONS; the `Allow` header lists those allowed.",
+            "headers": {"Allow": {"description": "GET, HEAD, OPTIONS", "schema": {"type": "string"}}},
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "500": {"description": "An unexpected server error (logged).",
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "503": {"description": "The store is missing or of another build.",
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}},
+}
 
 
 # --- component schemas -------------------------------------------------------------------------------------------
@@ -243,33 +259,24 @@ def _collection(feature: dict, required: tuple[str, ...] = (), **members) -> dic
                 features={"type": "array", "items": feature}, attribution=STR, licence=STR, **members)
 
 
+def _fields(fields: tuple[Field, ...]) -> dict:
+    """An object with one property per declared field (``webapp.ogc_fields``), each always present."""
+    return _obj(**{f.name: f.json_schema() for f in fields})
+
+
 def _site_fields() -> dict:
     """The properties of a site that both the list and the single site carry, typed."""
-    types = {"n_sources": INT, "location_precision_km": NUM_OR_NULL,
-             **dict.fromkeys(("commodities", "commodity_groups", "deposit_types", "source_record_ids", "names"), STRS)}
-    return {name: types.get(name, STR) for name in (*SITE_PROPERTIES, "url")}
+    return {f.name: f.json_schema() for f in (*SITE_FIELDS, URL_FIELD)}
 
 
 def _site_properties() -> dict:
     """The properties of a site in ``/api/sites``: its fields, partners on ``as_of`` and corridor access."""
-    partner = {"type": "string", "enum": list(PARTNER_GROUPS), "nullable": True}
-    props = {**_site_fields(), "controlling_partner": partner, "dominant_partner": partner,
-             **dict.fromkeys(SHARE_PROPERTY.values(), {"type": "number", "minimum": 0, "maximum": 100,
-                                                         "nullable": True}),
-             "ownership_coverage": {"type": "string", "enum": list(OWNERSHIP_COVERAGE),
-                                    "description": "`holder unknown`: no sourced licence in force on `as_of`; "
-                                                   "`share unknown`: a holder, no named partner's share known; "
-                                                   "`share known`: at least one partner's share known."},
-             **{name: NUM_OR_NULL if name.endswith(("_km", "_cost")) else STR_OR_NULL for name in ACCESS_PROPERTIES}}
-    return _obj(**props)
+    return _fields(LAYER_FIELDS["sites"])
 
 
 _EDGE = _obj(edge_id=STR, owner_id=STR, owned_id=STR, share_pct=NUM_OR_NULL, relation=STR, valid_from=STR,
              valid_to=STR, source=STR, confidence=STR)
-_RECORD = _obj(record_id=STR, source=STR, dataset=STR, name=STR, aliases=STRS, country=STR, commodities=STRS,
-               commodity_groups=STRS, deposit_types=STRS, status=STR, grade_tonnage={"type": "array"},
-               references=STRS, upstream_url=STR, location_precision_km=NUM_OR_NULL, location_status=STR,
-               location_raw=STR, country_check=STR, same_as=STRS)
+_RECORD = _fields(RECORD_FIELDS)
 
 
 def component_schemas() -> dict[str, dict]:
@@ -310,8 +317,8 @@ def component_schemas() -> dict[str, dict]:
             rail_to_gateways=_rows(gateway_id=STR, gateway_name=STR_OR_NULL, rail_km=NUM_OR_NULL,
                                    access_km=NUM_OR_NULL)),
         "CountryCollection": _collection(_feature(_obj(
-            ("iso_a2", "name", "name_ru"), iso_a2=STR, name=STR, name_ru=STR, licensed_sites=INT,
-            partner_shares={"type": "object", "additionalProperties": NUM}), "Geometry"), as_of=STR),
+            ("iso_a2", "name", "name_ru"), **{f.name: f.json_schema() for f in LAYER_FIELDS["countries"]}),
+            "Geometry"), as_of=STR),
         "Company": _obj(
             company=_obj(company_id=STR, name=STR, name_ru=STR, kind=STR, home_country=STR, listed_on=STR,
                          notes=STR, source=STR, confidence=STR),
@@ -337,26 +344,17 @@ def component_schemas() -> dict[str, dict]:
         "Agreements": _obj(numberMatched=INT, agreements=_rows(
             ("agreement_id", "country", "partner", "signed", "title"), agreement_id=STR, country=STR, partner=STR,
             kind=STR, level=STR, signed=STR, title=STR, scope=STR, notes=STR, source=STR, confidence=STR)),
-        "CorridorCollection": _collection(_feature(_obj(
-            corridor_id=STR, name=STR, status=STR, length_km=NUM, track_share=NUM, schematic_share=NUM),
-            id_schema=STR)),
-        "SegmentCollection": _collection(_feature(_obj(
-            corridor_id=STR, corridor_name=STR, status=STR, seq=INT, from_name=STR, to_name=STR, mode=STR,
-            on_track=BOOL, reason=STR_OR_NULL, detail=STR_OR_NULL, length_km=NUM, straight_km=NUM))),
-        "BufferCollection": _collection(_feature(_obj(distance_km=NUM))),
+        "CorridorCollection": _collection(_feature(_fields(LAYER_FIELDS["corridors"]), id_schema=STR)),
+        "SegmentCollection": _collection(_feature(_fields(LAYER_FIELDS["corridor_segments"]))),
+        "BufferCollection": _collection(_feature(_fields(LAYER_FIELDS["corridor_buffers"]))),
         "Catchments": _obj(attribution=STR, rows=_rows(corridor_id=STR, country=STR, within_50_km=INT,
                                                        within_100_km=INT, within_250_km=INT)),
-        "FacilityCollection": _collection(_feature(_obj(
-            ("facility_id", "name", "country"), facility_id=STR, name=STR, name_ru=STR_OR_NULL, country=STR,
-            kind=STR_OR_NULL, city=STR_OR_NULL, operator_company_id=STR_OR_NULL, precision_km=NUM_OR_NULL),
-            "Point"), numberMatched=INT),
-        "LicenceCollection": _collection(_feature(_obj(
-            ("licence_id", "deposit_country", "site_ids"), licence_id=STR, deposit_name=STR, deposit_country=STR,
-            holder_company_id=STR_OR_NULL, licence_kind=STR, status=STR_OR_NULL, granted=STR_OR_NULL,
-            valid_to=STR_OR_NULL, commodities=STRS, site_ids=STRS)), numberMatched=INT),
+        "FacilityCollection": _collection(_feature(_fields(LAYER_FIELDS["facilities"]), "Point"),
+                                          numberMatched=INT),
+        "LicenceCollection": _collection(_feature(_fields(LAYER_FIELDS["licences"])), numberMatched=INT),
         "GatewayCollection": _collection(_feature(_obj(
-            node_id=STR, name=STR, name_ru=STR_OR_NULL, kind=STR, country=STR, location_precision=STR_OR_NULL,
-            notes=STR_OR_NULL), "Point")),
+            ("node_id", "name", "kind", "country"),
+            **{f.name: f.json_schema() for f in LAYER_FIELDS["gateways"]}), "Point")),
         "Csv": {"type": "string", "description": "CSV, UTF-8, one row per item."},
         "Binary": {"type": "string", "format": "binary"},
         "Text": {"type": "string"},
@@ -418,6 +416,7 @@ def _operation(op: Operation, params: dict[str, Param]) -> dict:
         name, text = _ERRORS[status]
         responses[str(status)] = ({"description": text, "content": {"text/html": {"schema": _ref("Html")}}}
                                   if op.html_errors else {"$ref": f"#/components/responses/{name}"})
+    responses.update(_COMMON_RESPONSES)
     body = {"operationId": op.operation_id, "tags": [op.tag], "summary": op.summary,
             "parameters": [_parameter(params[key]) for key in (*op.params, *(("f",) if op.downloads else ()))],
             "responses": responses}

@@ -25,23 +25,52 @@ _MAX_DIGITS = 18
 
 
 def parse_bbox(value: str | None) -> BBox | None:
-    """Parse ``minlon,minlat,maxlon,maxlat`` (WGS84 degrees) into a BBox."""
+    """Parse ``minlon,minlat,maxlon,maxlat`` or, with heights, ``minlon,minlat,minh,maxlon,maxlat,maxh``.
+
+    WGS84 degrees (OGC API – Features /req/core/fc-bbox-definition). Heights are checked and dropped (no layer
+    has heights). A west edge greater than the east edge is a box across the antimeridian, kept as given: see
+    :func:`bbox_parts`. South above north is a 400.
+    """
     if value is None or value == "":
         return None
     parts = value.split(",")
-    if len(parts) != 4:
-        raise BadRequest(f"bbox must be minlon,minlat,maxlon,maxlat; got {value!r}", parameter="bbox")
+    if len(parts) not in (4, 6):
+        raise BadRequest(f"bbox must be minlon,minlat,maxlon,maxlat (or six numbers with heights); got "
+                         f"{_clip(value)!r}", parameter="bbox")
     try:
-        minx, miny, maxx, maxy = (float(p) for p in parts)
+        numbers = [float(p) for p in parts]
     except ValueError as exc:
-        raise BadRequest(f"bbox values must be numbers; got {value!r}", parameter="bbox") from exc
-    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        raise BadRequest(f"bbox values must be numbers; got {_clip(value)!r}", parameter="bbox") from exc
+    if not all(math.isfinite(v) for v in numbers):
         raise BadRequest("bbox values must be finite numbers", parameter="bbox")
+    if len(numbers) == 6:
+        if numbers[2] > numbers[5]:
+            raise BadRequest("bbox minimum height must not exceed its maximum height", parameter="bbox")
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    minx, miny, maxx, maxy = numbers
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
         raise BadRequest("bbox longitudes must lie in -180..180 and latitudes in -90..90", parameter="bbox")
-    if minx > maxx or miny > maxy:
-        raise BadRequest("bbox minimum must not exceed its maximum (no antimeridian crossing)", parameter="bbox")
+    if miny > maxy:
+        raise BadRequest("bbox minimum latitude must not exceed its maximum", parameter="bbox")
     return BBox(minx, miny, maxx, maxy)
+
+
+def bbox_parts(bbox: BBox) -> list[BBox]:
+    """The box itself, or, for a box across the antimeridian (west > east), its parts west and east of it."""
+    if bbox.minx <= bbox.maxx:
+        return [bbox]
+    return [BBox(bbox.minx, bbox.miny, 180.0, bbox.maxy), BBox(-180.0, bbox.miny, bbox.maxx, bbox.maxy)]
+
+
+def parse_limit(value: str | None, *, default: int, maximum: int) -> int:
+    """Parse a page size: a whole number of at least 1; one above ``maximum`` (however long) is capped to it,
+    not refused (OGC API – Features /req/core/fc-limit-response-1)."""
+    if value is None or value == "":
+        return default
+    if not _WHOLE.fullmatch(value) or value.startswith("-") or int(value[:_MAX_DIGITS + 1]) < 1:
+        raise BadRequest(f"limit must be a whole number of at least 1 (above {maximum} it is capped to {maximum}); "
+                         f"got {_clip(value)!r}", parameter="limit")
+    return maximum if len(value.lstrip("+")) > _MAX_DIGITS else min(int(value), maximum)
 
 
 def parse_int(value: str | None, name: str, *, default: int, minimum: int, maximum: int) -> int:

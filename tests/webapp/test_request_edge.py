@@ -9,10 +9,13 @@ import pytest
 from webapp.ogc import parse_datetime
 
 KATPAR = "national:kz-northern-katpar"
+#: The start of the message of a bad ``limit``.
+LIMIT = "limit must be a whole number of at least 1 (above 10000 it is capped to 10000); got "
 HUGE = "9" * 5000  # past int()'s 4300-digit limit, where it raises ValueError of its own
 DT_REAL = ("datetime must be a real instant (hours 00-23, minutes and seconds 00-59, offset within ±23:59); "
            "got {!r}")
-DT_FORM = "datetime must be YYYY-MM-DD or an RFC 3339 date-time such as 2025-12-01T00:00:00Z; got {!r}"
+DT_FORM = ("datetime must be YYYY-MM-DD or an RFC 3339 date-time such as 2025-12-01T00:00:00Z, or an interval of "
+           "them; got {!r}")
 
 
 @pytest.mark.parametrize(("value", "message"), [
@@ -78,8 +81,8 @@ def test_timeline_years_junk_is_400(client, query, parameter, message):
 
 @pytest.mark.parametrize("url", ["/api/sites", "/ogc/collections/sites/items"])
 @pytest.mark.parametrize(("query", "parameter", "message"), [
-    ({"limit": HUGE}, "limit", f"limit must be between 1 and 10000; got {HUGE[:40]}…"),
-    ({"limit": "1e3"}, "limit", "limit must be a whole number; got '1e3'"),
+    ({"limit": "-" + HUGE}, "limit", LIMIT + f"'-{HUGE[:39]}…'"),
+    ({"limit": "1e3"}, "limit", LIMIT + "'1e3'"),
     ({"offset": "99999999999999999999"}, "offset", "offset must be between 0 and 1000000000; got 99999999999999999999"),
     ({"offset": "10000000000"}, "offset", "offset must be between 0 and 1000000000; got 10000000000"),
     ({"offset": "inf"}, "offset", "offset must be a whole number; got 'inf'"),
