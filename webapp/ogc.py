@@ -29,6 +29,7 @@ from webapp.ogc_http import apply_http_policy, link_header
 from webapp.ogc_openapi import CORE_ITEM_PARAMETERS, OPENAPI_JSON, openapi_document
 from webapp.ogc_schema import feature_schema, property_rows
 from webapp.ogc_schema import queryables as queryables_schema
+from webapp.ogc_sort import parse_sortby, sort_frame
 from webapp.params import parse_bbox, parse_choice, parse_date, parse_int, parse_limit
 from webapp.state import AtlasState, get_state
 
@@ -264,9 +265,9 @@ def queryables(collection_id: str):
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
-    """The collection's features: bbox, datetime (ownership as-of), property filters, limit and offset."""
+    """The collection's features: bbox, datetime (ownership as-of), property filters, sortby, limit and offset."""
     col = get_collection(collection_id)
-    _check_parameters(("f", "bbox", "datetime", "limit", "offset", *(p.name for p in col.parameters)))
+    _check_parameters(("f", "bbox", "datetime", "limit", "offset", "sortby", *(p.name for p in col.parameters)))
     fmt = _format()
     state = get_state()
     args = request.args
@@ -274,7 +275,8 @@ def items(collection_id: str):
     offset = parse_int(args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
     bbox = parse_bbox(args.get("bbox"))
     as_of = parse_datetime(args.get("datetime")) or date.today()
-    matched = col.select(_frame(col, as_of), args, state, bbox)
+    order = parse_sortby(args.get("sortby"), col.fields)
+    matched = sort_frame(col.select(_frame(col, as_of), args, state, bbox), order)
     rows = page(matched, limit=limit, offset=offset)
     members = {
         "links": _items_links(col, fmt, matched=len(matched), limit=limit, offset=offset),

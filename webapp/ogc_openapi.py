@@ -24,6 +24,11 @@ CORE_ITEM_PARAMETERS = (
     Parameter("offset", "Number of matched features skipped before the first returned one (vendor paging "
                         "parameter; `next` and `prev` links carry it).",
               {"type": "integer", "minimum": 0, "default": 0}),
+    Parameter("sortby", "Comma-separated fields to sort by, each optionally prefixed by `+` (ascending, the "
+                        "default) or `-` (descending), e.g. `-n_sources,name` (OGC API – Records \"Sorting\"). "
+                        "Any scalar field of the collection's schema; text compares case-insensitively and "
+                        "missing values come last.",
+              {"type": "string"}),
 )
 
 
@@ -100,7 +105,7 @@ def _collection_paths(collection: Collection) -> dict[str, dict]:
             "operationId": f"get{_camel(collection.id)}Features", "summary": f"{collection.title}: features",
             "description": collection.description, "tags": [collection.id],
             "parameters": [*({"$ref": f"#/components/parameters/{name}"}
-                             for name in ("bbox", "datetime", "limit", "offset", "f")), *filters],
+                             for name in ("bbox", "datetime", "limit", "offset", "sortby", "f")), *filters],
             "responses": {"200": {"description": "the features", "headers": {"Link": {
                 "description": "`next` and `prev` pages (RFC 8288), as in the body's links",
                 "schema": {"type": "string"}}}, "content": {

@@ -112,6 +112,9 @@ def _compress(response: Response, cache: GzipCache, min_bytes: int, level: int) 
     if (response.status_code != 200 or "Content-Encoding" in response.headers or streamed
             or request.method == "HEAD" or response.mimetype not in COMPRESSIBLE_TYPES):
         return
+    if "Range" in request.headers:
+        # A byte range (GDAL's /vsicurl/) is cut from the identity body by webapp.ogc_http, which runs after this.
+        return
     response.vary.add("Accept-Encoding")
     if not _accepts_gzip():
         return

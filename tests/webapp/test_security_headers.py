@@ -206,3 +206,11 @@ def test_request_body_over_the_limit_is_a_413(real_store: Path, real_analysis: A
     response = client.post("/api/_echo", data=b"x" * 1001)
     assert response.status_code == 413
     assert response.get_json()["error"]["status"] == 413
+
+
+def test_a_byte_range_is_cut_from_the_identity_body_even_when_gzip_is_accepted(prod_app: Flask) -> None:
+    client = prod_app.test_client()
+    whole = client.get("/api/sites", headers={"Accept-Encoding": "identity"}).get_data()
+    part = client.get("/api/sites", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-99"})
+    assert (part.status_code, part.headers.get("Content-Encoding"), part.get_data()) == (206, None, whole[:100])
+    assert part.headers["Content-Range"] == f"bytes 0-99/{len(whole)}"
