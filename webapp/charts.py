@@ -106,19 +106,19 @@ def _stacked_svg(rows: list[dict], title: str, categories: list[str], series: li
 
 def _chart(name: str, as_of: date) -> tuple[list[dict], str]:
     lang = current_language()
+    titles = chart_titles(as_of)
     if name == "partners-by-country":
         rows = partner_rows("country", as_of)
-        return rows, _stacked_svg(rows, gettext("Partner shares by country, %(day)s (site equivalents)", day=as_of),
+        return rows, _stacked_svg(rows, titles[name],
                                   list(ATLAS_COUNTRIES), list(PARTNER_GROUPS), PARTNER_COLOURS,
                                   lambda c: country_name(c, lang), lambda s: partner_name(s, lang), "")
     if name == "partners-by-commodity-group":
         rows = partner_rows("commodity_group", as_of)
-        return rows, _stacked_svg(rows, gettext("Partner shares by commodity group, %(day)s (site equivalents)",
-                                                day=as_of), [*GROUPS, OTHER_GROUP], list(PARTNER_GROUPS),
+        return rows, _stacked_svg(rows, titles[name], [*GROUPS, OTHER_GROUP], list(PARTNER_GROUPS),
                                   PARTNER_COLOURS, group_label, lambda s: partner_name(s, lang), "")
     if name == "corridor-bands":
         rows = band_rows(as_of)
-        return rows, _stacked_svg(rows, gettext("Mapped sites by distance to the nearest corridor"), band_labels(),
+        return rows, _stacked_svg(rows, titles[name], band_labels(),
                                   list(ATLAS_COUNTRIES), COUNTRY_COLOURS, str, lambda c: country_name(c, lang), "")
     if name == "partner-timeline":
         rows = timeline_rows(as_of)
@@ -126,15 +126,20 @@ def _chart(name: str, as_of: date) -> tuple[list[dict], str]:
         values = {(r["category"], r["series"]): r["value"] for r in rows}
         series = [Series(partner_name(p, lang), PARTNER_COLOURS[p], tuple(values.get((str(y), p), 0.0) for y in years))
                   for p in PARTNER_GROUPS if any((str(y), p) in values for y in years)]
-        title = gettext("Licensed deposits by partner, %(start)s–%(end)s (site equivalents; ticks: agreements)",
-                        start=TIMELINE_START, end=as_of.year)
-        return rows, year_lines(title, years, series, agreement_marks(as_of))
+        return rows, year_lines(titles[name], years, series, agreement_marks(as_of))
     raise NotFound(f"no chart {name!r}; charts: {', '.join(CHARTS)}")
 
 
-def chart_svg(name: str, as_of: date) -> str:
-    """The SVG of chart ``name`` on ``as_of`` (for pages that embed one)."""
-    return _chart(name, as_of)[1]
+def chart_titles(as_of: date) -> dict[str, str]:
+    """Chart name → its title in the UI language (the image's text alternative)."""
+    return {
+        "partners-by-country": gettext("Partner shares by country, %(day)s (site equivalents)", day=as_of),
+        "partners-by-commodity-group": gettext("Partner shares by commodity group, %(day)s (site equivalents)",
+                                               day=as_of),
+        "corridor-bands": gettext("Mapped sites by distance to the nearest corridor"),
+        "partner-timeline": gettext("Licensed deposits by partner, %(start)s–%(end)s (site equivalents; ticks: "
+                                    "agreements)", start=TIMELINE_START, end=as_of.year),
+    }
 
 
 #: Chart names, in page order.
@@ -145,7 +150,8 @@ CHARTS = ("partners-by-country", "partners-by-commodity-group", "corridor-bands"
 def index():
     """Every chart, each with its CSV."""
     as_of = as_of_from_request()
-    charts = [(name, _chart(name, as_of)[1]) for name in CHARTS if name != "partner-timeline"]
+    titles = chart_titles(as_of)
+    charts = [(name, titles[name]) for name in CHARTS if name != "partner-timeline"]
     return render_template("charts.html", charts=charts, as_of=as_of)
 
 

@@ -37,7 +37,8 @@ class FeedHead:
 def atom_feed(head: FeedHead, items: list[FeedItem]) -> bytes:
     """Return an Atom 1.0 document (RFC 4287): feed id, title, updated, author, self and alternate links, entries."""
     ET.register_namespace("", ATOM_NS)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": head.language})
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    feed = ET.Element("{http://www.w3.org/2005/Atom}feed", {xml_lang: head.language})
     _text(feed, "id", head.id)
     _text(feed, "title", head.title)
     _text(feed, "updated", head.updated)

@@ -7,6 +7,7 @@ that asked for one explicitly, and the switch in the header links to the same pa
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Flask, request
 from flask_babel import Babel, get_locale
@@ -28,6 +29,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
 
 
+def asked_language() -> str:
+    """The ``lang`` the request asked for explicitly (kept by forms and links), else empty."""
+    asked = request.args.get("lang", "")
+    return asked if asked in LANGUAGES else ""
+
+
 def current_language() -> str:
     """The language of the current request (``en`` or ``ru``)."""
     return str(get_locale() or LANGUAGES[0])
@@ -44,7 +51,8 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(current_language=current_language, LANGUAGE_NAMES=LANGUAGE_NAMES,
+    app.jinja_env.globals.update(current_language=current_language, asked_language=asked_language,
+                                 LANGUAGE_NAMES=LANGUAGE_NAMES,
                                  language_switch=language_switch)
     app.url_defaults(_carry_lang)
 
@@ -62,8 +70,6 @@ def language_switch() -> list[tuple[str, str, bool]]:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="")
 
 
@@ -71,6 +77,5 @@ def _carry_lang(endpoint: str, values: dict) -> None:
     # Only page links, and only when this request named its language: Accept-Language needs no help.
     if not request or "lang" in values or endpoint.split(".")[0] not in PAGE_BLUEPRINTS:
         return
-    asked = request.args.get("lang", "")
-    if asked in LANGUAGES:
-        values["lang"] = asked
+    if asked_language():
+        values["lang"] = asked_language()

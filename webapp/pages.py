@@ -129,10 +129,10 @@ def partners():
     state = get_state()
     as_of = as_of_from_request()
     table = state.partners_at(as_of)
-    from webapp.charts import chart_svg
+    from webapp.charts import chart_titles
 
     return render_template("partners.html", as_of=as_of, colours=PARTNER_COLOURS, **_coverage_tables(as_of),
-                           timeline=chart_svg("partner-timeline", as_of),
+                           timeline=chart_titles(as_of)["partner-timeline"],
                            by_country=partner_matrix(table, state.sites, by="country").to_dict("records"),
                            by_commodity=partner_matrix(table, state.sites, by="commodity_group").to_dict("records"),
                            countries=sorted(state.store.country_profiles["country"]))
