@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
@@ -121,7 +122,8 @@ def _feed(fmt: str) -> tuple[FeedHead, list[FeedItem]]:
     title = gettext("Atlas changes")
     if query:
         title += " (" + ", ".join(f"{k}={v}" for k, v in query.items()) + ")"
-    head = FeedHead(id="tag:critical-minerals-atlas,2026:changes?" + json.dumps(query, sort_keys=True),
+    feed_id = "tag:critical-minerals-atlas,2026:changes" + ("?" + urlencode(sorted(query.items())) if query else "")
+    head = FeedHead(id=feed_id,
                     title=title, self_url=url_for(f"changes.{fmt}", _external=True, **query),
                     home_url=url_for("changes.index", _external=True, **query), updated=latest,
                     language=current_language())

@@ -85,14 +85,15 @@ def timeline_rows(as_of: date) -> list[dict]:
 
 
 def agreement_marks(as_of: date) -> dict[int, list[tuple[str, str]]]:
-    """Year → (title, partner colour) of every dated agreement up to ``as_of``."""
-    marks: dict[int, list[tuple[str, str]]] = {}
+    """Year → one (titles, partner colour) per partner that signed agreements that year, up to ``as_of``."""
+    by_year: dict[int, dict[str, list[str]]] = {}
     for a in get_state().store.agreements.to_dict("records"):
         if a["signed"][:4].isdigit() and TIMELINE_START <= int(a["signed"][:4]) <= as_of.year:
             partner = partner_of_country(a["partner"])
-            marks.setdefault(int(a["signed"][:4]), []).append(
-                (f"{a['title']} ({a['country']}–{a['partner']})", PARTNER_COLOURS.get(partner, "#999")))
-    return marks
+            by_year.setdefault(int(a["signed"][:4]), {}).setdefault(partner, []).append(
+                f"{a['title']} ({a['country']}–{a['partner']})")
+    return {year: [(f"{partner}: " + "; ".join(titles), PARTNER_COLOURS.get(partner, "#999"))
+                   for partner, titles in partners.items()] for year, partners in sorted(by_year.items())}
 
 
 def _stacked_svg(rows: list[dict], title: str, categories: list[str], series: list[str], colours: dict[str, str],

@@ -92,7 +92,7 @@ def year_lines(title: str, years: list[int], series: list[Series], marks: dict[i
            f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" {_FONT}>{peak:g}</text>',
            f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" {_FONT}>0</text>']
     for i, year in enumerate(years):
-        if year % 5 == 0 or i == len(years) - 1:
+        if (year % 5 == 0 and len(years) - 1 - i >= 2) or i == len(years) - 1:
             out.append(f'<text x="{left + i * step:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
                        f'{_FONT}>{year}</text>')
     for s in series:
