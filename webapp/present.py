@@ -126,6 +126,12 @@ def group_label(group: str) -> str:
     return str(label) if label is not None else group
 
 
+def group_members(group: str, lang: str = "en") -> str:
+    """What a commodity group holds, in words: ``tungsten (W), molybdenum (Mo), …`` in a stable order."""
+    members = sorted(GROUPS.get(group, frozenset()), key=lambda v: commodity_name(v, lang))
+    return ", ".join(commodity_label(v, lang) for v in members)
+
+
 def number(value, digits: int = 3) -> str:
     """A float rounded to ``digits`` significant figures with thin thousands separators; ``?`` when missing."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -206,4 +212,5 @@ def install_filters(app: Flask) -> None:
     app.jinja_env.globals.update(commodity_name=commodity_name, commodity_label=commodity_label,
                                  split_commodities=split_commodities, country_name=country_name,
                                  partner_name=partner_name, group_label=group_label, grade_text=grade_text,
+                                 group_members=group_members,
                                  display_names=display_names)

@@ -107,3 +107,11 @@ def test_timeline_runs_from_2000_to_the_date(client):
         client.get("/charts/partner-timeline.csv?as_of=2025-12-01").get_data(as_text=True))))
     years = sorted({int(r["category"]) for r in rows})
     assert years[0] >= 2000 and years[-1] == 2025
+
+
+def test_the_site_list_says_what_each_group_holds(client):
+    html = client.get("/sites").get_data(as_text=True)
+    rare = html.split("<dt>Rare metals", 1)[1].split("</dd>", 1)[0]
+    assert "tungsten (W)" in rare and "molybdenum (Mo)" in rare and "lithium (Li)" in rare
+    battery = html.split("<dt>Battery and alloy metals", 1)[1].split("</dd>", 1)[0]
+    assert "tungsten" not in battery and "cobalt (Co)" in battery
