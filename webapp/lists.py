@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 from flask import Blueprint, render_template, request
 
+from geo.critical_lists import CRITICAL_LISTS, CriticalList, on_list
 from geo.partners import PARTNER_COLOURS
 from layers.commodities import GROUPS
 from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import as_of_from_request
+from webapp.errors import BadRequest
 from webapp.params import parse_countries, parse_int, parse_query, parse_terms
 from webapp.state import get_state
 
@@ -25,9 +27,13 @@ def sites():
     countries = parse_countries(request.args.get("country"))
     commodities = parse_terms(request.args.get("commodity"), "commodity")
     query = parse_query(request.args.get("q"))
+    critical = parse_critical_list(request.args.get("critical"))
     page = parse_int(request.args.get("page"), "page", default=1, minimum=1, maximum=10_000)
     as_of = as_of_from_request()
     rows = _select(state.sites, countries, commodities, query)
+    if critical is not None:
+        rows = [{**r, "critical": on_list(r["commodities"], critical)} for r in rows]
+        rows = [r for r in rows if r["critical"]]
     partners = state.partners_at(as_of)["controlling_partner"].to_dict()
     start = (page - 1) * PAGE_SIZE
     shown = [{**r, "controlling_partner": partners.get(r["site_id"]) or "",
@@ -35,7 +41,17 @@ def sites():
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     return render_template("sites.html", rows=shown, total=len(rows), page=page, pages=pages,
                            country=",".join(countries or []), commodity=",".join(commodities or []), q=query or "",
-                           as_of=as_of, countries=ATLAS_COUNTRIES, groups=list(GROUPS), colours=PARTNER_COLOURS)
+                           as_of=as_of, countries=ATLAS_COUNTRIES, groups=list(GROUPS), colours=PARTNER_COLOURS,
+                           critical=critical, critical_lists=CRITICAL_LISTS)
+
+
+def parse_critical_list(value: str | None) -> CriticalList | None:
+    """Parse ``critical`` (a list id of :data:`geo.critical_lists.CRITICAL_LISTS`); None when absent."""
+    if not value:
+        return None
+    if value not in CRITICAL_LISTS:
+        raise BadRequest(f"critical must be one of {', '.join(CRITICAL_LISTS)}; got {value!r}", parameter="critical")
+    return CRITICAL_LISTS[value]
 
 
 def _select(frame, countries, commodities, query) -> list[dict]:

@@ -115,3 +115,24 @@ def test_the_site_list_says_what_each_group_holds(client):
     assert "tungsten (W)" in rare and "molybdenum (Mo)" in rare and "lithium (Li)" in rare
     battery = html.split("<dt>Battery and alloy metals", 1)[1].split("</dd>", 1)[0]
     assert "tungsten" not in battery and "cobalt (Co)" in battery
+
+
+@pytest.mark.parametrize(("list_id", "included"), [
+    ("eu-crma-2024", "Northern Katpar"), ("china-2016", "Northern Katpar"), ("korea-2023", "Kutessai-II"),
+    ("us-2025", "Kutessai-II"), ("japan-rare-metals", "Northern Katpar")])
+def test_a_partner_critical_list_selects_sites_and_cites_its_source(client, list_id, included):
+    html = client.get(f"/sites?critical={list_id}&q={included.split()[-1]}").get_data(as_text=True)
+    assert included in html and "Read from" in html and 'rel="noopener"' in html
+
+
+def test_the_uk_top_ten_does_not_take_a_copper_only_site(client):
+    body = client.get("/api/sites?limit=10000").get_json()
+    copper_only = next(f["properties"]["name"] for f in body["features"] if f["properties"]["commodities"] == ["Cu"])
+    everyone = client.get(f"/sites?q={copper_only}").get_data(as_text=True)
+    uk = client.get(f"/sites?critical=uk-2024-top10&q={copper_only}").get_data(as_text=True)
+    assert f">{copper_only}</a>" in everyone and f">{copper_only}</a>" not in uk
+
+
+def test_an_unknown_critical_list_is_400_naming_the_parameter(client):
+    response = client.get("/sites?critical=mars-2030")
+    assert response.status_code == 400 and "critical must be one of eu-crma-2024" in response.get_data(as_text=True)
