@@ -38,8 +38,28 @@ def _install_page_parts(setup) -> None:
     i18n.init_i18n(app)
     present.install_filters(app)
     app.jinja_env.globals["sample_notice"] = sample_notice
+    app.jinja_env.filters["css_slug"] = css_slug
     for blueprint in (lists.bp, changes.bp, charts.bp):
         app.register_blueprint(blueprint)
+
+
+#: Partner colours dark enough for white text (WCAG AA, 4.5:1); the others take black text.
+WHITE_TEXT_ON = frozenset({"#0072B2", "#7F3C8D", "#3C3C3C", "#A0522D"})
+
+
+def css_slug(name: str) -> str:
+    """A CSS class suffix for a partner or group name (``domestic state`` → ``domestic-state``)."""
+    return "".join(c if c.isalnum() else "-" for c in name.lower())
+
+
+@bp.get("/colours.css")
+def colours_css():
+    """Partner badge and group swatch colours as classes, so pages need no inline style (CSP)."""
+    rules = [f".partner-{css_slug(name)} {{ background: {fill}; "
+             f"color: {'#fff' if fill in WHITE_TEXT_ON else '#000'}; }}" for name, fill in PARTNER_COLOURS.items()]
+    rules += [f".group-{css_slug(group)} {{ background: {fill}; }}" for group, fill in GROUP_COLOURS.items()]
+    rules += [f".depth-{level} {{ padding-left: {12 + level * 18}px; }}" for level in range(10)]
+    return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
 def sample_notice() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -136,3 +137,25 @@ def test_the_uk_top_ten_does_not_take_a_copper_only_site(client):
 def test_an_unknown_critical_list_is_400_naming_the_parameter(client):
     response = client.get("/sites?critical=mars-2030")
     assert response.status_code == 400 and "critical must be one of eu-crma-2024" in response.get_data(as_text=True)
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_partner_badges_meet_wcag_aa_contrast(client):
+    css = client.get("/colours.css").get_data(as_text=True)
+    badges = re.findall(r"\.partner-([a-z-]+) \{ background: (#[0-9A-Fa-f]{6}); color: (#[0-9a-f]{3}); \}", css)
+    assert len(badges) == 12
+    for name, fill, text in badges:
+        light, dark = sorted([_luminance(fill), _luminance("#ffffff" if text == "#fff" else "#000000")], reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, name
+
+
+@pytest.mark.parametrize("path", [f"/sites/{KUTESSAI}?as_of=2025-12-01", "/sites/national:kz-northern-katpar",
+                                  "/partners", "/companies/cove-capital", "/countries/KZ", "/sites"])
+def test_content_pages_carry_no_inline_style_or_script(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert " style=" not in html and "<style" not in html and "<script" not in html
