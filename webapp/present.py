@@ -161,6 +161,12 @@ def grade_text(grade: dict, lang: str = "en") -> str:
 
 
 def _element_of(text: str) -> str:
+    # Grades name their commodity as a name ("Lanthanum"), a symbol, or an assay label ("Tm ppm").
+    head = text.split()[0] if text.split() else text
+    if head in _SYMBOL_NAMES:
+        return head
+    if text.lower() in COMMODITY_RU:
+        return text.lower()
     return ELEMENTS.get(text.lower(), text)
 
 
