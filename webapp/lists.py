@@ -36,7 +36,7 @@ def sites():
         rows = [r for r in rows if r["critical"]]
     partners = state.partners_at(as_of)["controlling_partner"].to_dict()
     start = (page - 1) * PAGE_SIZE
-    shown = [{**r, "controlling_partner": partners.get(r["site_id"]) or "",
+    shown = [{**r, "controlling_partner": _text(partners.get(r["site_id"])),
               "access": state.access_by_site.get(r["site_id"], {})} for r in rows[start:start + PAGE_SIZE]]
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     return render_template("sites.html", rows=shown, total=len(rows), page=page, pages=pages,
@@ -52,6 +52,11 @@ def parse_critical_list(value: str | None) -> CriticalList | None:
     if value not in CRITICAL_LISTS:
         raise BadRequest(f"critical must be one of {', '.join(CRITICAL_LISTS)}; got {value!r}", parameter="critical")
     return CRITICAL_LISTS[value]
+
+
+def _text(value) -> str:
+    """A partner name, or empty for a site without one (the partner table holds NaN there)."""
+    return value if isinstance(value, str) else ""
 
 
 def _select(frame, countries, commodities, query) -> list[dict]:

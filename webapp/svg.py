@@ -37,13 +37,13 @@ def stacked_bars(title: str, categories: list[str], series: list[Series], unit: 
     str
         A standalone ``<svg>`` document; text is escaped.
     """
-    label_w, bar_w, row_h, top = 190, 420, 24, 34
+    label_w, bar_w, row_h, top = 190, 420, 24, 38
     totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
     scale = bar_w / max(max(totals, default=0), 1e-9)
     legend_rows = -(-len(series) // 3)
     height = top + row_h * len(categories) + 16 + 18 * legend_rows
     width = label_w + bar_w + 90
-    out = [_open(width, height, title), f'<text x="0" y="16" {_FONT} font-weight="600">{escape(title)}</text>']
+    out = [_open(width, height, title), _title(title, width)]
     for i, category in enumerate(categories):
         y = top + i * row_h
         out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" {_FONT}>{escape(category)}</text>')
@@ -80,14 +80,13 @@ def year_lines(title: str, years: list[int], series: list[Series], marks: dict[i
     str
         A standalone ``<svg>`` document.
     """
-    left, top, plot_w, plot_h = 50, 34, 620, 220
+    left, top, plot_w, plot_h = 50, 40, 620, 220
     peak = max((v for s in series for v in s.values), default=0) or 1.0
     step = plot_w / max(len(years) - 1, 1)
     n_marks = max((len(v) for v in marks.values()), default=0)
     legend_top = top + plot_h + 30 + 10 * n_marks
     height = legend_top + 18 * -(-max(len(series), 1) // 3) + 8
-    out = [_open(left + plot_w + 30, height, title),
-           f'<text x="0" y="16" {_FONT} font-weight="600">{escape(title)}</text>',
+    out = [_open(left + plot_w + 30, height, title), _title(title, left + plot_w + 30),
            f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#555"/>',
            f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" {_FONT}>{peak:g}</text>',
            f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" {_FONT}>0</text>']
@@ -110,6 +109,15 @@ def year_lines(title: str, years: list[int], series: list[Series], marks: dict[i
                        f'stroke-width="0.5"><title>{year}: {escape(text)}</title></rect>')
     out += _legend(series, legend_top)
     return "".join(out) + "</svg>"
+
+
+def _title(title: str, width: int) -> str:
+    # About 7 px a character at 12 px bold: break a long title before its bracket.
+    if len(title) * 7 <= width or " (" not in title:
+        return f'<text x="0" y="16" {_FONT} font-weight="600">{escape(title)}</text>'
+    head, tail = title.split(" (", 1)
+    return (f'<text x="0" y="12" {_FONT} font-weight="600">{escape(head)}</text>'
+            f'<text x="0" y="27" {_FONT}>({escape(tail)}</text>')
 
 
 def _open(width: int, height: int, title: str) -> str:
