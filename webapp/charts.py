@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from datetime import date
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask_babel import gettext
 
 from geo.partners import PARTNER_COLOURS, PARTNER_GROUPS, partner_of_country
@@ -31,6 +31,8 @@ bp = Blueprint("charts", __name__)
 DISTANCE_BANDS_KM = (25, 50, 100, 200, 500)
 #: First year of the partner timeline.
 TIMELINE_START = 2000
+#: From this year on the timeline has a point every year (before it, every five years).
+YEARLY_FROM = 2015
 COUNTRY_COLOURS = {"KZ": "#0072B2", "KG": "#D55E00", "TJ": "#009E73", "UZ": "#E69F00", "TM": "#CC79A7"}
 
 
@@ -70,11 +72,26 @@ def _band(distance_km: float) -> str:
     return labels[-1]
 
 
+def timeline_years(as_of: date) -> list[int]:
+    """Years the timeline samples: every fifth year from 2000, then every year from 2015 to ``as_of``."""
+    return [*range(TIMELINE_START, YEARLY_FROM, 5), *range(YEARLY_FROM, as_of.year + 1)]
+
+
 def timeline_rows(as_of: date) -> list[dict]:
-    """Per year from 2000 (1 January) to ``as_of``: share site equivalents by partner, all five countries."""
+    """On 1 January of each :func:`timeline_years` year (``as_of`` for its own year): share site equivalents by
+    partner over all five countries. Each partner table costs seconds, so a date's rows are kept per app."""
+    cache = current_app.extensions.setdefault("atlas_timeline", {})
+    if as_of not in cache:
+        if len(cache) >= 8:
+            cache.pop(next(iter(cache)))
+        cache[as_of] = _timeline_rows(as_of)
+    return cache[as_of]
+
+
+def _timeline_rows(as_of: date) -> list[dict]:
     state = get_state()
     rows = []
-    for year in range(TIMELINE_START, as_of.year + 1):
+    for year in timeline_years(as_of):
         day = date(year, 1, 1) if year < as_of.year else as_of
         matrix = partner_matrix(state.partners_at(day), state.sites, by="country")
         totals: dict[str, float] = {}
@@ -123,7 +140,7 @@ def _chart(name: str, as_of: date) -> tuple[list[dict], str]:
                                   list(ATLAS_COUNTRIES), COUNTRY_COLOURS, str, lambda c: country_name(c, lang), "")
     if name == "partner-timeline":
         rows = timeline_rows(as_of)
-        years = list(range(TIMELINE_START, as_of.year + 1))
+        years = timeline_years(as_of)
         values = {(r["category"], r["series"]): r["value"] for r in rows}
         series = [Series(partner_name(p, lang), PARTNER_COLOURS[p], tuple(values.get((str(y), p), 0.0) for y in years))
                   for p in PARTNER_GROUPS if any((str(y), p) in values for y in years)]

@@ -69,7 +69,7 @@ def year_lines(title: str, years: list[int], series: list[Series], marks: dict[i
     title : str
         Shown at the top.
     years : list of int
-        The x axis, ascending.
+        The x axis, ascending; points are placed by year, so the steps may be uneven.
     series : list of Series
         One value per year each.
     marks : dict
@@ -82,7 +82,11 @@ def year_lines(title: str, years: list[int], series: list[Series], marks: dict[i
     """
     left, top, plot_w, plot_h = 50, 40, 620, 220
     peak = max((v for s in series for v in s.values), default=0) or 1.0
-    step = plot_w / max(len(years) - 1, 1)
+    span = max(years[-1] - years[0], 1) if years else 1
+
+    def x_of(year: int) -> float:
+        return left + (year - years[0]) / span * plot_w
+
     n_marks = max((len(v) for v in marks.values()), default=0)
     legend_top = top + plot_h + 30 + 10 * n_marks
     height = legend_top + 18 * -(-max(len(series), 1) // 3) + 8
@@ -91,18 +95,18 @@ def year_lines(title: str, years: list[int], series: list[Series], marks: dict[i
            f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" {_FONT}>{peak:g}</text>',
            f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" {_FONT}>0</text>']
     for i, year in enumerate(years):
-        if (year % 5 == 0 and len(years) - 1 - i >= 2) or i == len(years) - 1:
-            out.append(f'<text x="{left + i * step:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+        if (year % 5 == 0 and years[-1] - year >= 2) or i == len(years) - 1:
+            out.append(f'<text x="{x_of(year):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
                        f'{_FONT}>{year}</text>')
     for s in series:
-        points = " ".join(f"{left + i * step:.1f},{top + plot_h - v / peak * plot_h:.1f}"
-                          for i, v in enumerate(s.values))
+        points = " ".join(f"{x_of(year):.1f},{top + plot_h - v / peak * plot_h:.1f}"
+                          for year, v in zip(years, s.values, strict=True))
         out.append(f'<polyline points="{points}" fill="none" stroke="{escape(s.colour)}" stroke-width="2.5">'
                    f'<title>{escape(s.label)}</title></polyline>')
     for year, events in marks.items():
-        if year not in years:
+        if not years or not years[0] <= year <= years[-1]:
             continue
-        x = left + years.index(year) * step
+        x = x_of(year)
         for j, (text, colour) in enumerate(events):
             y = top + plot_h + 22 + 10 * j
             out.append(f'<rect x="{x - 3:.1f}" y="{y}" width="6" height="8" fill="{escape(colour)}" stroke="#333" '
