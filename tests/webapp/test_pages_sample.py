@@ -26,7 +26,10 @@ def bare_client(tmp_path_factory):
 @pytest.mark.parametrize("path", ["/sites", "/sources", "/changes", "/countries/KZ"])
 def test_bare_clone_pages_name_the_sample_and_the_way_to_the_full_data(bare_client, path):
     html = bare_client.get(path).get_data(as_text=True)
-    assert '<p class="sample-notice" role="note">This is the embedded sample: the curated table of 25 deposits' in html
+    sites = bare_client.get("/api/sites?limit=10000").get_json()["numberMatched"]
+    # The curated deposits plus the deposits the curated licences name (unmapped sites).
+    assert f'<p class="sample-notice" role="note">This is the embedded sample: the curated table of {sites} deposits' \
+        in html
     assert "`make data` then `make build`" in html
 
 
