@@ -15,7 +15,7 @@ ANALYSIS := data/analysis/analysis.gpkg
 STORE_INPUTS := $(wildcard layers/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
 
-.PHONY: run dev test build data lint bench bench-deps clean
+.PHONY: run dev test build data lint bench bench-deps clean translations
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ data: $(VENV)/.installed  ## fetch missing raw sources that have a direct downlo
 test: $(VENV)/.installed  ## lint and run every test (the browser test needs Debian chromium)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+translations: $(VENV)/.installed  ## after changing UI text: extract messages, update the Russian catalogue, compile it
+	$(VENV)/bin/pybabel extract -F webapp/translations/babel.cfg -k lazy_gettext --no-location --omit-header \
+		-o webapp/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations -l ru --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d webapp/translations
 
 bench-deps:  ## system libraries the pygeoapi side of bench/bench_ogc.py needs (Debian, as root)
 	test -e /usr/lib/x86_64-linux-gnu/mod_spatialite.so || \

@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from layers.changes import read_snapshot, record_changes, snapshot_of
 from layers.checks import check_countries
 from layers.errors import AtlasError, BuildError
 from layers.licence_deposits import DATASET, licence_deposit_records
@@ -167,7 +168,10 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
               "quarantine": quarantine_table, "countries": countries, **relations, **transport}
     sources_table = _sources_table(manifest, report)
     check_shrink(store, sources_table, report.sites_out)
-    write_store(store.store_path, layers, sources_table, _build_info(report))
+    info = _build_info(report)
+    layers["changes"] = record_changes(read_snapshot(store.store_path), snapshot_of(layers, info["built_at"]))
+    stage = report.stage("changes since the previous build", stage)
+    write_store(store.store_path, layers, sources_table, info)
     report.write_seconds = time.perf_counter() - started - report.seconds
     report.stage("writing the store", stage)
     return report

@@ -63,8 +63,10 @@ GROUPS: dict[str, frozenset[str]] = {
     "REE": frozenset(
         "REE La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Y Sc".split()
     ),
-    "rare metals": frozenset("Li Be Nb Ta Cs Rb Zr Hf Ga Ge In Re Se Te Tl Sr".split()),
-    "battery and alloy metals": frozenset("Ni Co Mn Cr V Ti W Mo Sn Sb Bi Mg graphite".split()),
+    # W and Mo are rare metals in the region's own usage (редкие металлы) and in its ministries' lists: a search
+    # for the rare metals of Kyrgyzstan must find its tungsten and molybdenum projects.
+    "rare metals": frozenset("Li Be Nb Ta Cs Rb Zr Hf Ga Ge In Re Se Te Tl Sr W Mo".split()),
+    "battery and alloy metals": frozenset("Ni Co Mn Cr V Ti Sn Sb Bi Mg graphite".split()),
     "precious metals": frozenset("Au Ag PGE Pt Pd Rh Ir Os Ru".split()),
     "base metals": frozenset("Cu Pb Zn Cd Al Fe As Hg".split()),
     "energy": frozenset({"U", "Th", "coal", "oil shale"}),

@@ -237,6 +237,25 @@ LICENCE_SITES = LayerSchema(
     ),
 )
 
+CHANGES = LayerSchema(
+    name="changes",
+    geometry_type=None,
+    doc="What each build changed since the previous one (layers/changes.py); one `build` row per build.",
+    columns=(
+        Column("change_id", "str", "`<built_at>#<n>`, unique"),
+        Column("built_at", "str", "ISO time of the build that found the change"),
+        Column("kind", "str", "one of layers.changes.CHANGE_KINDS"),
+        Column("subject_id", "str", "site_id, licence_id or edge_id; the build time for a `build` row"),
+        Column("subject_name", "str", "site or deposit name, or `owner → owned`"),
+        Column("field", "str", "the field that changed (`*_changed`, `*_ended`), else empty"),
+        Column("old_value", "str", "value before (text); for `build`, the previous build's time"),
+        Column("new_value", "str", "value after (text); for `build`, its counts as JSON"),
+        Column("countries", "list", "ISO alpha-2 of the countries the change concerns"),
+        Column("commodities", "list", "commodity values the change concerns"),
+        Column("parties", "list", "company_ids of the holders and owners involved"),
+    ),
+)
+
 AGREEMENTS = LayerSchema(
     name="agreements",
     geometry_type=None,

@@ -16,6 +16,7 @@ import pyogrio
 from layers.errors import StoreError
 from layers.schema import (
     AGREEMENTS,
+    CHANGES,
     COMPANIES,
     CORRIDOR_WAYPOINTS,
     CORRIDORS,
@@ -38,7 +39,7 @@ from layers.schema import (
 log = logging.getLogger(__name__)
 
 #: Bumped when a layer's columns change, so an app never reads a store of another layout.
-STORE_FORMAT = "5"
+STORE_FORMAT = "6"
 
 #: Layers every store holds, with their contracts. ``build_info`` and ``sources`` are key tables.
 STORE_LAYERS: dict[str, LayerSchema] = {
@@ -58,12 +59,13 @@ STORE_LAYERS: dict[str, LayerSchema] = {
     "gateways": GATEWAYS,
     "corridors": CORRIDORS,
     "corridor_waypoints": CORRIDOR_WAYPOINTS,
+    "changes": CHANGES,
 }
 
 #: Layers :func:`write_store` writes empty, with their schema, when it is not given them: the relation and
 #: transport layers, whose sources a build may lack (the build report then names the source as skipped).
 OPTIONAL_LAYERS = ("companies", "ownership", "licences", "licence_sites", "agreements", "country_profiles",
-                   "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints")
+                   "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints", "changes")
 
 
 @dataclass
@@ -88,6 +90,7 @@ class Store:
     gateways: gpd.GeoDataFrame = field(default_factory=GATEWAYS.empty)
     corridors: pd.DataFrame = field(default_factory=CORRIDORS.empty)
     corridor_waypoints: gpd.GeoDataFrame = field(default_factory=CORRIDOR_WAYPOINTS.empty)
+    changes: pd.DataFrame = field(default_factory=CHANGES.empty)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Return a layer by its store name."""

@@ -1,4 +1,4 @@
-"""HTML pages: the map, a site page with every source record, and the sources page."""
+"""HTML pages: the map, a site page with every source record, company, country, partner and sources pages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
-from flask import Blueprint, Response, render_template, send_from_directory, url_for
+from flask import Blueprint, Flask, Response, render_template, send_from_directory, url_for
+from flask_babel import gettext, lazy_gettext
 
 from geo.analyze import RASTERS
 from geo.coverage import coverage_rollup
@@ -32,6 +33,52 @@ from webapp.state import get_state
 
 bp = Blueprint("pages", __name__)
 
+#: Source ids whose absence means the store holds only the embedded sample (the committed curated table).
+FULL_DATA_SOURCES = ("minmod",)
+
+
+@bp.record_once
+def _install_page_parts(setup) -> None:
+    """Install i18n, the presentation helpers and the list, change and chart pages with the pages blueprint."""
+    from webapp import changes, charts, i18n, lists, present
+
+    app: Flask = setup.app
+    i18n.init_i18n(app)
+    present.install_filters(app)
+    app.jinja_env.globals["sample_notice"] = sample_notice
+    app.jinja_env.filters["css_slug"] = css_slug
+    for blueprint in (lists.bp, changes.bp, charts.bp):
+        app.register_blueprint(blueprint)
+
+
+#: Partner colours dark enough for white text (WCAG AA, 4.5:1); the others take black text.
+WHITE_TEXT_ON = frozenset({"#0072B2", "#7F3C8D", "#3C3C3C", "#A0522D"})
+
+
+def css_slug(name: str) -> str:
+    """A CSS class suffix for a partner or group name (``domestic state`` → ``domestic-state``)."""
+    return "".join(c if c.isalnum() else "-" for c in name.lower())
+
+
+@bp.get("/colours.css")
+def colours_css():
+    """Partner badge and group swatch colours as classes, so pages need no inline style (CSP)."""
+    rules = [f".partner-{css_slug(name)} {{ background: {fill}; "
+             f"color: {'#fff' if fill in WHITE_TEXT_ON else '#000'}; }}" for name, fill in PARTNER_COLOURS.items()]
+    rules += [f".group-{css_slug(group)} {{ background: {fill}; }}" for group, fill in GROUP_COLOURS.items()]
+    rules += [f".depth-{level} {{ padding-left: {12 + level * 18}px; }}" for level in range(10)]
+    return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+def sample_notice() -> str:
+    """The banner a store without the full deposit data shows; empty when the full data was built."""
+    skipped = get_state().store.build_info.get("skipped", {})
+    if not any(source in skipped for source in FULL_DATA_SOURCES):
+        return ""
+    return gettext("This is the embedded sample: the curated table of %(n)s deposits only. The full data "
+                   "(MinMod and the other raw sources) is not present: see README, \"Raw data\", and run "
+                   "`make data` then `make build`.", n=len(get_state().sites))
+
 #: Front-end packages served from their installed XStatic folders (no CDN, no copies in the repo).
 VENDOR_DIRS: dict[str, Path] = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
@@ -43,10 +90,12 @@ FILTER_COMMODITIES = ("Li", "Be", "Ta", "Nb", "W", "Mo", "Sn", "Sb", "Co", "Ni",
 
 #: Source-record fields shown side by side on a site page, with their labels.
 RECORD_FIELDS = (
-    ("record_id", "Record"), ("dataset", "Dataset"), ("name", "Name"), ("aliases", "Aliases"),
-    ("country", "Country"), ("commodities", "Commodities"), ("deposit_types", "Deposit types"),
-    ("status", "Status"), ("location_raw", "Location as given"), ("location_precision_km", "Precision (km)"),
-    ("location_status", "Location status"), ("country_check", "Country check"), ("references", "References"),
+    ("record_id", lazy_gettext("Record")), ("dataset", lazy_gettext("Dataset")), ("name", lazy_gettext("Name")),
+    ("aliases", lazy_gettext("Aliases")), ("country", lazy_gettext("Country")),
+    ("commodities", lazy_gettext("Commodities")), ("deposit_types", lazy_gettext("Deposit types")),
+    ("status", lazy_gettext("Status")), ("location_raw", lazy_gettext("Location as given")),
+    ("location_precision_km", lazy_gettext("Precision (km)")), ("location_status", lazy_gettext("Location status")),
+    ("country_check", lazy_gettext("Country check")), ("references", lazy_gettext("References")),
 )
 
 
@@ -90,7 +139,8 @@ def site(site_id: str):
     # Dicts, not Series: in Jinja `site.name` would be the Series' index label, not the site's name.
     return render_template("site.html", site=row.to_dict(), records=[r.to_dict() for r in records],
                            fields=RECORD_FIELDS, colour=GROUP_COLOURS.get(row["primary_group"], "#999"),
-                           own=ownership, names=names, colours=PARTNER_COLOURS)
+                           own=ownership, names=names, colours=PARTNER_COLOURS,
+                           access=state.access_by_site.get(row["site_id"]))
 
 
 @bp.get("/companies/<company_id>")
@@ -114,7 +164,9 @@ def country(code: str):
     matrix = partner_matrix(state.partners_at(as_of), state.sites, by="country")
     agreements = state.store.agreements[state.store.agreements["country"] == iso]
     agreements = agreements.sort_values("signed", kind="stable").to_dict("records")
-    return render_template("country.html", iso=iso, profile=profile[0] if profile else None, as_of=as_of,
+    n_sites = int((state.sites["country"] == iso).sum())
+    return render_template("country.html", iso=iso, n_sites=n_sites, profile=profile[0] if profile else None,
+                           as_of=as_of,
                            matrix=matrix[matrix["key"] == iso].to_dict("records"), agreements=agreements,
                            colours=PARTNER_COLOURS, partner_of=partner_of_country)
 
@@ -125,7 +177,10 @@ def partners():
     state = get_state()
     as_of = as_of_from_request()
     table = state.partners_at(as_of)
+    from webapp.charts import chart_titles
+
     return render_template("partners.html", as_of=as_of, colours=PARTNER_COLOURS, **_coverage_tables(as_of),
+                           timeline=chart_titles(as_of)["partner-timeline"],
                            by_country=partner_matrix(table, state.sites, by="country").to_dict("records"),
                            by_commodity=partner_matrix(table, state.sites, by="commodity_group").to_dict("records"),
                            countries=sorted(state.store.country_profiles["country"]))

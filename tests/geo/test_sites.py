@@ -18,7 +18,7 @@ def site(site_id, name, country, commodities, groups, point):
 def sites():
     rows = [
         site("a", "Kutessai-II", "KG", ["La", "Be"], ["REE", "rare metals"], Point(76.17, 42.67)),
-        site("b", "Northern Katpar", "KZ", ["W", "Mo"], ["battery and alloy metals"], Point(72.95, 48.73)),
+        site("b", "Northern Katpar", "KZ", ["W", "Mo"], ["rare metals"], Point(72.95, 48.73)),
         site("c", "Almalyk", "UZ", ["Cu", "Au"], ["base metals", "precious metals"], Point(69.67, 40.8)),
         site("d", "Aitym", "UZ", ["REE"], ["REE"], None),
     ]

@@ -61,6 +61,7 @@ def test_normalise_commodity(text: str, expected: tuple[list[str], list[str]]) -
         ([], []),
         (["Au", "Cu", "La"], ["REE", "precious metals", "base metals"]),
         (["U", "graphite"], ["battery and alloy metals", "energy"]),
+        (["W", "Mo", "Sn"], ["rare metals", "battery and alloy metals"]),
         (["salt", "Li", "unobtainium"], ["rare metals", "industrial minerals", "other"]),
         (["unobtainium"], ["other"]),
     ],

@@ -69,7 +69,7 @@ def test_a_full_template_row_becomes_one_record(tmp_path: Path) -> None:
     result = _load(tmp_path, KUTESSAI)
     expected = make_records([_record(
         record_id="national:kg-kutessai-2", aliases=["Кутессай-II", "Kutessay II", "Kutesay-2 (Aktyuz; Kemin)"],
-        commodities=["REE", "Be", "Mo"], commodity_groups=["REE", "rare metals", "battery and alloy metals"],
+        commodities=["REE", "Be", "Mo"], commodity_groups=["REE", "rare metals"],
         deposit_types=["deposit"], status="national project 2024",
         references=["002_3bc0e5584da11cc3.txt", "https://example.org/kutessai"], location_precision_km=15.0,
         location_raw="lon=76.166667, lat=42.666667; source record (10 arc-minutes)",

@@ -135,7 +135,8 @@ def test_a_20000_row_registry_builds_and_logs_progress(tmp_path: Path, raw_dir: 
     messages = [r.getMessage() for r in caplog.records]
     read = [m.split(" (")[0] for m in messages if m.startswith("registry.csv:") and " rows read " in m]
     assert read == [f"registry.csv: {n} rows read" for n in (5_000, 10_000, 15_000, 20_000)]
-    stages = ["loading sources", "country check", "linkage", "relations", "transport", "writing the store"]
+    stages = ["loading sources", "country check", "linkage", "relations", "transport",
+              "changes since the previous build", "writing the store"]
     assert [m.split(" done")[0] for m in messages if m.startswith("build: ")] == [f"build: {s}" for s in stages]
     assert list(report.stage_seconds) == stages
     assert report.lines()[-2].startswith("stages: loading sources ")

@@ -53,7 +53,8 @@ def test_site_page_shows_every_source_record_side_by_side(client):
     for record_id in ("national:kg-kutessai-2", "mrdata-ree:211", "jowitt-ree:kutessay-ii__169"):
         assert f"<code>{record_id}</code>" in html
     assert 'href="https://mrdata.usgs.gov/ree"' in html
-    assert "Kutessai-II</h1>" in html and "<title>Kutessai-II ·" in html and "not mapped" not in html
+    assert '> Kutessai-II <span class="muted" lang="ru">Кутессай-II</span></h1>' in html
+    assert "<title>Kutessai-II ·" in html and "not mapped" not in html
 
 
 def test_map_page_loads_nothing_from_another_host(client):
