@@ -109,12 +109,17 @@ class Attribution:
         return groups.pop() if self.fully_known and len(groups) == 1 else None
 
 
+#: Days whose edge indexes an OwnershipGraph keeps (the map's slider and the timeline ask for a few dozen).
+DAYS_KEPT = 128
+
+
 class OwnershipGraph:
     """Companies and ownership edges; answers questions as of a date."""
 
     def __init__(self, companies: pd.DataFrame, ownership: pd.DataFrame) -> None:
         self.companies = {row["company_id"]: row for row in companies.to_dict("records")}
         self._edges = [_edge(row) for row in ownership.to_dict("records")]
+        self._days: dict[date, tuple] = {}  # as_of -> (edges, by owned id, by owner id); see _day
         self._undated_into: dict[str, list[Edge]] = {}
         for e in self._edges:
             if e.start_unknown and e.start and e.relation in (*EQUITY_RELATIONS, "control"):
@@ -143,16 +148,35 @@ class OwnershipGraph:
 
     def edges_at(self, as_of: date) -> list[Edge]:
         """Return every edge valid on ``as_of``, after the rules that choose between conflicting equity rows."""
-        held = [e for e in self._edges if valid_at(e.start, e.valid_to, as_of)]
-        return _choose(held)
+        return list(self._day(as_of)[0])
 
     def owners(self, company_id: str, as_of: date) -> list[Edge]:
         """Edges into ``company_id`` valid on ``as_of`` (all relations)."""
-        return [e for e in self.edges_at(as_of) if e.owned_id == company_id]
+        return list(self._day(as_of)[1].get(company_id, ()))
 
     def holdings(self, company_id: str, as_of: date) -> list[Edge]:
         """Edges out of ``company_id`` valid on ``as_of`` (all relations)."""
-        return [e for e in self.edges_at(as_of) if e.owner_id == company_id]
+        return list(self._day(as_of)[2].get(company_id, ()))
+
+    def _day(self, as_of: date) -> tuple[tuple[Edge, ...], dict[str, tuple[Edge, ...]], dict[str, tuple[Edge, ...]]]:
+        """The edges of one day, and the same indexed by owned and by owner entity (kept for recent days).
+
+        An attribution asks for an entity's owners thousands of times per request; filtering every edge by date
+        on each call made ``/api/sites`` grow with sites x chain length x edges.
+        """
+        day = self._days.get(as_of)
+        if day is None:
+            edges = tuple(_choose([e for e in self._edges if valid_at(e.start, e.valid_to, as_of)]))
+            into: dict[str, list[Edge]] = {}
+            out_of: dict[str, list[Edge]] = {}
+            for e in edges:
+                into.setdefault(e.owned_id, []).append(e)
+                out_of.setdefault(e.owner_id, []).append(e)
+            day = (edges, {k: tuple(v) for k, v in into.items()}, {k: tuple(v) for k, v in out_of.items()})
+            if len(self._days) >= DAYS_KEPT:
+                self._days.pop(next(iter(self._days)))
+            self._days[as_of] = day
+        return day
 
     def controller(self, company_id: str, as_of: date) -> Edge | None:
         """Return the edge by which ``company_id`` is controlled: a control relation, or a stake above 50 %."""

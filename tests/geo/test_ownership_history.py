@@ -109,3 +109,18 @@ def test_an_undated_row_that_ends_before_its_source_date_never_blanks_the_past()
     assert _shares(graph, "kap", date(2019, 9, 1)) == {"domestic state": 0.8508, "unknown": 0.1492}
     assert graph.reported_later("kap", date(2015, 1, 1))[0].share_pct == 85.08
     assert len(graph.reported_later("kap", date(2015, 1, 1))) == 1
+
+
+def test_the_per_day_edge_index_is_bounded_and_gives_the_same_answers():
+    from geo.ownership import DAYS_KEPT
+    rows = _edges(("ca", "mine", 100.0, "equity", "2000", "2022-07-29", "2000"),
+                  ("kga", "mine", 100.0, "equity", "2022-07-29", "", "2022-07-29"))
+    comps = _companies(("mine", "private", "KG"), ("ca", "listed", "CA"), ("kga", "state", "KG"))
+    graph = OwnershipGraph(comps, rows)
+    days = [date(2000 + n % 26, 1 + n % 12, 1) for n in range(DAYS_KEPT * 2)]
+    answers = [_shares(graph, "mine", d) for d in days]
+    assert len(graph._days) <= DAYS_KEPT
+    assert answers == [_shares(OwnershipGraph(comps, rows), "mine", d) for d in days]
+    owners = graph.owners("mine", date(2023, 1, 1))
+    owners.clear()  # callers get copies: the index is not changed through them
+    assert [e.owner_id for e in graph.owners("mine", date(2023, 1, 1))] == ["kga"]
