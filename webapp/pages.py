@@ -6,11 +6,11 @@ from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
-from flask import Blueprint, Response, render_template, send_from_directory, url_for
+from flask import Blueprint, render_template, send_from_directory, url_for
 
 from geo.analyze import RASTERS
 from geo.coverage import coverage_rollup
-from geo.partners import PARTNER_COLOURS, partner_of_country
+from geo.partners import PARTNER_COLOURS, PARTNER_GROUPS, partner_of_country
 from geo.rollups import partner_matrix
 from geo.site_ownership import site_ownership
 from layers.commodities import OTHER_GROUP
@@ -18,7 +18,15 @@ from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import as_of_from_request, company_json
 from webapp.errors import NotFound
 from webapp.exports import EXPORTERS
-from webapp.maps import GROUP_COLOURS, DownloadPanel, MapAssets, MapEndpoints, RasterOverlay, build_sites_map
+from webapp.maps import (
+    GROUP_COLOURS,
+    DownloadPanel,
+    MapAssets,
+    MapEndpoints,
+    RasterOverlay,
+    build_sites_map,
+    map_parts,
+)
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
@@ -33,6 +41,9 @@ VENDOR_DIRS: dict[str, Path] = {
 #: Commodities the map's filter offers after the commodity groups (critical minerals of the region).
 FILTER_COMMODITIES = ("Li", "Be", "Ta", "Nb", "W", "Mo", "Sn", "Sb", "Co", "Ni", "graphite", "Cu", "Au", "U")
 
+#: First day of the map's date slider (ownership replays from here to today).
+TIMELINE_START = "2000-01-01"
+
 #: Source-record fields shown side by side on a site page, with their labels.
 RECORD_FIELDS = (
     ("record_id", "Record"), ("dataset", "Dataset"), ("name", "Name"), ("aliases", "Aliases"),
@@ -46,9 +57,9 @@ RECORD_FIELDS = (
 def index():
     """The sites map."""
     state = get_state()
-    if state.map_html is None:
-        state.map_html = _render_map()
-    return Response(state.map_html, mimetype="text/html")
+    if state.map_parts is None:
+        state.map_parts = map_parts(_render_map())
+    return render_template("map.html", parts=state.map_parts, **_workspace_choices())
 
 
 @bp.get("/sites/<path:site_id>")
@@ -127,7 +138,7 @@ def vendor(package: str, filename: str):
     return send_from_directory(VENDOR_DIRS[package], filename, max_age=86400)
 
 
-def _render_map() -> str:
+def _render_map():
     settings = get_state().settings.map
     assets = MapAssets(
         leaflet_js=url_for("pages.vendor", package="leaflet", filename="leaflet.js"),
@@ -140,13 +151,15 @@ def _render_map() -> str:
         atlas_css=url_for("static", filename="atlas.css"),
     )
     endpoints = MapEndpoints(
-        sites=url_for("api.sites", mapped="true", limit=get_state().settings.api.max_limit),
+        sites=url_for("api.sites", limit=get_state().settings.api.max_limit),
         countries=url_for("api.countries"),
-        search=url_for("api.sites"),
+        search=url_for("search.search"),
         corridor_segments=url_for("corridors.segments"),
         gateways=url_for("corridors.gateways"),
         buffers=url_for("corridors.buffers"),
         coverage=url_for("ownership.coverage"),
+        facets=url_for("filters.facets"),
+        between=url_for("between.page"),
     )
     rasters = tuple(
         RasterOverlay(title=o["title"], png=url_for("corridors.raster_overlay", name=name),
@@ -157,7 +170,19 @@ def _render_map() -> str:
                            center=(settings.center_lat, settings.center_lon), zoom=settings.zoom,
                            title="Central Asia Critical Minerals Atlas", rasters=rasters,
                            downloads=_download_panel())
-    return fmap.get_root().render()
+    return fmap
+
+
+def _workspace_choices() -> dict:
+    """The choices of the workspace's filter controls (their counts come from /api/facets in the page)."""
+    state = get_state()
+    panel = _download_panel()
+    corridors = state.store.corridors
+    return {"countries": panel.countries, "commodities": panel.commodities, "formats": panel.formats,
+            "rasters": panel.rasters, "partners": [g for g in PARTNER_GROUPS if g != "unknown"],
+            "corridors": list(zip(corridors["corridor_id"], corridors["name"], strict=True)),
+            "distances": (25, 50, 100, 250, 500), "sites_url": url_for("api.sites"),
+            "between_url": url_for("between.page"), "timeline_start": TIMELINE_START}
 
 
 def _download_panel() -> DownloadPanel:

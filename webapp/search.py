@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from geo.search import Hit, search_commodities, search_labels, search_names
 from layers.records import ATLAS_COUNTRIES
+from layers.schema import METRIC_CRS
 from webapp.api import NO_ACCESS, coverage_property, partner_properties
 from webapp.geojson import SITE_PROPERTIES, feature
 from webapp.params import parse_date, parse_int, parse_query
@@ -74,7 +75,7 @@ def _countries(state: AtlasState, text: str, limit: int) -> list[dict]:
     countries = state.store.countries
     countries = countries[countries["iso_a2"].isin(ATLAS_COUNTRIES)]
     # Natural Earth gives some codes twice (Baikonur is KZ): keep each country's largest outline.
-    countries = countries.assign(_area=countries.geometry.area).sort_values("_area", ascending=False)
+    countries = countries.assign(_area=countries.geometry.to_crs(METRIC_CRS).area).sort_values("_area", ascending=False)
     countries = countries.drop(columns=["geometry", "_area"]).drop_duplicates("iso_a2").set_index("iso_a2")
     hits = search_labels(countries, text, columns=("name", "name_ru"), limit=limit)
     code = text.strip().upper()
