@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.partners import PARTNER_GROUPS, SHARE_PROPERTY
@@ -85,7 +86,9 @@ def apply_filter(context: FilterContext, site_filter: SiteFilter) -> gpd.GeoData
     sites = filter_sites(context.sites, query)
     if f.deposit_types:
         wanted = {t.lower() for t in f.deposit_types}
-        sites = sites[[any(v.lower() in wanted for v in values) for values in sites["deposit_types"]]]
+        # A boolean array, never a list: an empty list would select no columns instead of no rows.
+        sites = sites[np.array([any(v.lower() in wanted for v in values) for values in sites["deposit_types"]],
+                               dtype=bool)]
     if f.statuses:
         sites = sites[sites["status"].isin(f.statuses)]
     sites = filter_by_controlling_partner(sites, context.partner_table, list(f.partners or ()))

@@ -15,7 +15,7 @@ from geo.rollups import partner_matrix
 from geo.sites import filter_by_corridor, page
 from webapp.errors import BadRequest
 from webapp.exports import EXPORTERS, Credit, export_filename, geojson_document, layer_credit
-from webapp.filters import MAX_CORRIDOR_KM, filtered_sites, parse_corridor
+from webapp.filters import MAX_CORRIDOR_KM, filtered_sites, parse_corridor, site_holders
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
 from webapp.params import (
     parse_countries,
@@ -113,8 +113,10 @@ def sites():
     rows = page(matched, limit=limit, offset=offset)
     flags = state.coverage_at(as_of)
     if fmt is None:
+        holders = site_holders(state)
         body = feature_collection(
             rows, SITE_PROPERTIES, extra=lambda row: {"url": url_for("pages.site", site_id=row["site_id"]),
+                                                      "holders": holders.get(row["site_id"], []),
                                                       **partner_properties(table, row["site_id"]),
                                                       **coverage_property(flags, row["site_id"]),
                                                       **state.access_by_site.get(row["site_id"], NO_ACCESS)},

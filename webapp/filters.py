@@ -95,3 +95,18 @@ def facets():
     site_filter = parse_site_filter(request.args, state)
     counts = facet_counts(filter_context(state, site_filter.as_of), site_filter)
     return jsonify({"as_of": site_filter.as_of.isoformat(), "counts": counts})
+
+
+def site_holders(state: AtlasState) -> dict[str, list[str]]:
+    """Per site: the holders of the licences joined to it (company names, else the holder text), in order."""
+    names = dict(zip(state.store.companies["company_id"], state.store.companies["name"], strict=True))
+    licences = state.store.licences
+    holder = {lid: names.get(cid) or text for lid, cid, text in
+              zip(licences["licence_id"], licences["holder_company_id"], licences["holder_text"], strict=True)}
+    result: dict[str, list[str]] = {}
+    for site_id, licence_id in zip(state.store.licence_sites["site_id"], state.store.licence_sites["licence_id"],
+                                   strict=True):
+        name = holder.get(licence_id)
+        if name and name not in result.setdefault(site_id, []):
+            result[site_id].append(name)
+    return result

@@ -59,6 +59,7 @@ def _context() -> FilterContext:
     ({"mapped_only": True}, ["a", "b", "c"]),
     ({"countries": ("KZ",), "partners_any": ("USA",)}, ["a"]),
     ({"countries": ("UZ",), "licensed": True}, []),
+    ({"countries": ("TM",), "deposit_types": ("skarn",)}, []),  # no rows left before the type filter
 ])
 def test_apply_filter(fields, expected):
     assert list(apply_filter(_context(), SiteFilter(as_of=DAY, **fields))["site_id"]) == expected

@@ -140,3 +140,10 @@ def test_the_china_and_korea_badges_use_dark_text(client):
     assert ("#D55E00", "#000000") in styles  # white on China's orange was 3.87:1
     assert all(contrast_ratio(fill, text) >= 4.5 for fill, text in styles)
     assert contrast_ratio("#009E73", text_colour("#009E73")) >= 4.5  # Korea (white was 3.42:1)
+
+
+def test_sites_name_the_holders_of_their_licences(client):
+    body = client.get("/api/sites", query_string={"q": "Northern Katpar", "country": "KZ"}).get_json()
+    katpar = next(f for f in body["features"] if f["id"] == KATPAR)
+    assert katpar["properties"]["holders"][0] == "Severniy Katpar LLP (Northern Katpar LLP)"
+    assert "Xiamen Tungsten Co. Ltd" in katpar["properties"]["holders"]  # the withdrawn 2018 agreement's holder

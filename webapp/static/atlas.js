@@ -24,7 +24,7 @@
     kinds: { sites: "Deposits", commodities: "Commodities", companies: "Companies (holders and owners)",
       countries: "Countries" },
     columns: { name: "Name", country: "Country", commodities: "Commodities", status: "Status",
-      controlling_partner: "Controlling partner", shares: "Shares", corridor: "Nearest corridor (± precision)",
+      holders: "Holders", controlling_partner: "Controlling partner", shares: "Shares", corridor: "Nearest corridor (± precision)",
       n_sources: "Sources" }
   };
 
@@ -139,9 +139,9 @@
     "holder_unknown", "corridor", "max_corridor_km", "q"];
   var VIEW_DEFAULTS = { colour: "group", layer_partner: "China", table: "", inview: "", sort: "name", dir: "asc",
     page: "1", cols: "", at: "" };
-  var COLUMNS = ["name", "country", "commodities", "status", "controlling_partner", "shares", "corridor",
+  var COLUMNS = ["name", "country", "commodities", "status", "holders", "controlling_partner", "shares", "corridor",
     "n_sources"];
-  var DEFAULT_COLUMNS = ["name", "country", "commodities", "controlling_partner", "shares", "corridor"];
+  var DEFAULT_COLUMNS = ["name", "country", "commodities", "holders", "controlling_partner", "shares", "corridor"];
   var PAGE_SIZE = 25;
 
   function today() { return new Date().toISOString().slice(0, 10); }
@@ -192,6 +192,7 @@
   function cellValue(p, column, partners) {
     switch (column) {
       case "commodities": return (p.commodities || []).join(", ");
+      case "holders": return (p.holders || []).join("; ");
       case "controlling_partner": return p.controlling_partner || "";
       case "shares": return sharesText(p, partners);
       case "corridor": return corridorText(p);
