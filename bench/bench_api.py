@@ -36,6 +36,11 @@ URLS = (
     "/api/sites?limit=10000&mapped=true",
     "/api/sites?bbox=68,38,72,42&limit=1000",
     "/api/sites?q=Кутессай",
+    "/api/sites?limit=10000&country=KZ&commodity=REE&max_corridor_km=250&as_of=2025-12-01",
+    "/api/facets?country=KZ&commodity=REE&as_of=2025-12-01",
+    "/api/search?q=вольфрам",
+    "/api/search?q=Kutassai",
+    "/api/between?from=2020-01-01&to=2025-12-01",
 )
 #: The request whose time is compared with a plain ``GeoDataFrame.to_json()`` of the same rows.
 BASELINE_URL = "/api/sites?limit=10000&mapped=true"

@@ -26,7 +26,8 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     StoreError
         If the store is missing or was written by an incompatible build.
     """
-    from webapp import api, api_corridors, api_ownership, ogc, openapi, pages
+    from webapp import api, api_corridors, api_ownership, between, filters, ogc, openapi, pages, search
+    from webapp.contrast import text_colour
     from webapp.errors import register_error_handlers
     from webapp.public_url import install_url_policy
     from webapp.security import install_response_policy
@@ -42,6 +43,12 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(api_corridors.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(filters.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(between.bp)
+    # i18n (Flask-Babel) provides `_` where installed; until then templates' `_()` returns its text.
+    app.jinja_env.globals["text_on"] = text_colour
+    app.jinja_env.globals.setdefault("_", lambda text, **values: text % values if values else text)
     register_error_handlers(app)
     install_response_policy(app, settings.map.tile_url, settings.serving)
     install_url_policy(app, settings.server.public_url, settings.server.trusted_proxies)

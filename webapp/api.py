@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json as std_json
 import re
-from dataclasses import replace
 from datetime import date
 
 import geopandas as gpd
@@ -13,25 +12,20 @@ from flask import Blueprint, Response, json, request, url_for
 
 from geo.partners import SHARE_PROPERTY
 from geo.rollups import partner_matrix
-from geo.sites import SiteQuery, filter_by_controlling_partner, filter_by_corridor, filter_sites, page
+from geo.sites import filter_by_corridor, page
 from webapp.errors import BadRequest
 from webapp.exports import EXPORTERS, Credit, export_filename, geojson_document, layer_credit
+from webapp.filters import MAX_CORRIDOR_KM, filtered_sites, parse_corridor, site_holders
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
 from webapp.ogc_fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS
 from webapp.ogc_http import link_header
 from webapp.params import (
-    bbox_parts,
-    parse_bbox,
-    parse_choice,
     parse_countries,
     parse_date,
     parse_float,
     parse_int,
     parse_limit,
-    parse_partners,
-    parse_query,
     parse_site_id,
-    parse_terms,
 )
 from webapp.state import ACCESS_PROPERTIES, get_state
 
@@ -104,34 +98,9 @@ def _header_text(text: str) -> str:
     return _HEADER_BREAKS.sub(" ", text).strip().encode("latin-1", "replace").decode("latin-1")
 
 
-def site_query_from_request() -> SiteQuery:
-    """Parse the site filters shared by every sites endpoint."""
-    args = request.args
-    countries = parse_countries(args.get("country"))
-    commodities = parse_terms(args.get("commodity"), "commodity")
-    return SiteQuery(
-        countries=tuple(countries) if countries else None,
-        commodities=tuple(commodities) if commodities else None,
-        bbox=parse_bbox(args.get("bbox")),
-        q=parse_query(args.get("q")),
-        mapped_only=parse_choice(args.get("mapped"), "mapped", ("any", "true"), "any") == "true",
-    )
-
-
 def matched_sites(state) -> tuple[gpd.GeoDataFrame, pd.DataFrame, date]:
-    """The sites every filter of the request keeps, the partner table of ``as_of``, and ``as_of``."""
-    query = site_query_from_request()
-    as_of = parse_date(request.args.get("as_of"), "as_of", default=date.today())
-    partners = parse_partners(request.args.get("partner"))
-    table = state.partners_at(as_of)
-    if query.bbox is not None and len(bbox_parts(query.bbox)) == 2:  # across the antimeridian: both halves
-        halves = [filter_sites(state.sites, replace(query, bbox=part)) for part in bbox_parts(query.bbox)]
-        matched = state.sites[state.sites.index.isin(halves[0].index.union(halves[1].index))]
-    else:
-        matched = filter_sites(state.sites, query)
-    matched = filter_by_controlling_partner(matched, table, partners)
-    matched = corridor_filter(matched, state, request.args)
-    return matched, table, as_of
+    """The sites every filter of the request keeps (webapp.filters), the partner table of ``as_of``, and ``as_of``."""
+    return filtered_sites(state, request.args)
 
 
 @bp.get("/sites")
@@ -171,14 +140,16 @@ def sites():
 def site_frame(rows: gpd.GeoDataFrame, table: pd.DataFrame, flags: pd.DataFrame, state, *,
                external: bool = True) -> gpd.GeoDataFrame:
     """Sites with the properties of the JSON view as columns (the page ``url`` absolute when ``external``)."""
+    holders = site_holders(state)
     records = [
         {**{name: row[name] for name in SITE_PROPERTIES},
          "url": url_for("pages.site", site_id=row["site_id"], _external=external),
          **partner_properties(table, row["site_id"]), **coverage_property(flags, row["site_id"]),
+         "holders": holders.get(row["site_id"]) or None,
          **state.access_by_site.get(row["site_id"], NO_ACCESS)}
         for row in rows.drop(columns="geometry").to_dict("records")
     ]
-    columns = [*SITE_PROPERTIES, "url", *partner_properties(table, ""), "ownership_coverage", *NO_ACCESS]
+    columns = [*SITE_PROPERTIES, "url", *partner_properties(table, ""), "ownership_coverage", "holders", *NO_ACCESS]
     return gpd.GeoDataFrame(pd.DataFrame(records, columns=columns), geometry=rows.geometry.to_numpy(), crs=rows.crs)
 
 
@@ -192,21 +163,8 @@ def records_frame(rows: gpd.GeoDataFrame, state) -> gpd.GeoDataFrame:
     return frame
 
 
-#: The largest ``max_corridor_km`` accepted.
-MAX_CORRIDOR_KM = 20_000.0
-
 #: The access properties of a site without a location.
 NO_ACCESS = dict.fromkeys(ACCESS_PROPERTIES)
-
-
-def parse_corridor(value: str | None, state) -> str | None:
-    """Parse a corridor id among the corridors of the store."""
-    if value is None or value == "":
-        return None
-    known = set(state.store.corridors["corridor_id"])
-    if value not in known:
-        raise BadRequest(f"corridor must be one of {', '.join(sorted(known))}; got {value!r}", parameter="corridor")
-    return value
 
 
 def corridor_filter(sites, state, args) -> gpd.GeoDataFrame:

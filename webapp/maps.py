@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
+from markupsafe import Markup
 
 from geo.partners import PARTNER_COLOURS
 from layers.commodities import OTHER_GROUP
@@ -65,6 +66,8 @@ class MapEndpoints:
     gateways: str = ""
     buffers: str = ""
     coverage: str = ""  # JSON of /api/coverage; empty: no coverage line on the map
+    facets: str = ""  # JSON of /api/facets: counts beside each filter choice; empty: no counts
+    between: str = ""  # the page of changes between two dates (?from=&to=); empty: no link
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,8 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         "tiles": {"url": tile_url, "attribution": tile_attribution} if tile_url else None,
         "endpoints": {"sites": endpoints.sites, "countries": endpoints.countries, "search": endpoints.search,
                       "corridorSegments": endpoints.corridor_segments, "gateways": endpoints.gateways,
-                      "buffers": endpoints.buffers, "coverage": endpoints.coverage},
+                      "buffers": endpoints.buffers, "coverage": endpoints.coverage, "facets": endpoints.facets,
+                      "between": endpoints.between},
         "statusColours": STATUS_COLOURS,
         "rasters": [{"title": r.title, "png": r.png, "attribution": r.attribution,
                      "bounds": [[r.bounds_wgs84[1], r.bounds_wgs84[0]], [r.bounds_wgs84[3], r.bounds_wgs84[2]]]}
@@ -251,3 +255,42 @@ def externalise_scripts(page: str, script_url: Callable[[str], str]) -> tuple[st
         parts.append(f'<script src="{html.escape(script_url(digest))}"></script>')
     parts.append(_FOLIUM_ID.sub(_stable, page[last:]))
     return "".join(parts), scripts
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map split for a page template: what goes in ``<head>``, the map's ``<div>`` and its script."""
+
+    header: str
+    html: str
+    script: str
+
+
+#: folium's viewport tag, which disables pinch-zoom (``maximum-scale=1.0, user-scalable=no``).
+_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.S)
+_TITLE = re.compile(r"<title>.*?</title>", re.S)
+#: folium's ``html, body { height: 100% }`` and ``#map`` rules, meant for a page holding nothing but the map.
+_FULL_PAGE_STYLES = re.compile(r"<style>\s*(html, body|#map)\s*\{[^}]*\}\s*</style>", re.S)
+
+
+def map_parts(fmap: folium.Map) -> MapParts:
+    """Render ``fmap`` into the parts a page template places, without folium's zoom-locking viewport tag.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A map from :func:`build_sites_map`.
+
+    Returns
+    -------
+    MapParts
+        ``header`` (scripts, styles, the options block stays in ``html``), ``html`` (the map ``<div>`` and
+        the options JSON block) and ``script`` (folium's map set-up, to go after ``html``).
+    """
+    root = fmap.get_root()
+    root.render()
+    # The page template writes its own title and viewport (one that lets a phone pinch-zoom).
+    header = _FULL_PAGE_STYLES.sub("", _VIEWPORT.sub("", _TITLE.sub("", root.header.render())))
+    # Markup: folium's own output, in which every text from the data sits in the JSON options block, already
+    # escaped by json_for_script; the page template inserts it as it is, as the whole page was served before.
+    return MapParts(header=Markup(header), html=Markup(root.html.render()), script=Markup(root.script.render()))

@@ -90,7 +90,9 @@ ACCESS_FIELDS = (
 
 #: ``sites`` in ``/ogc`` (no page url: the feature links its page) and in ``/api/sites`` and its downloads.
 OGC_SITE_FIELDS = (*SITE_FIELDS, *PARTNER_FIELDS, *ACCESS_FIELDS)
-API_SITE_FIELDS = (*SITE_FIELDS, URL_FIELD, *PARTNER_FIELDS, COVERAGE_FIELD, *ACCESS_FIELDS)
+HOLDERS_FIELD = Field("holders", "string-list", "holders of the site's licences: company names, else the licence's "
+                      "holder text; null when no licence is joined")
+API_SITE_FIELDS = (*SITE_FIELDS, URL_FIELD, *PARTNER_FIELDS, COVERAGE_FIELD, HOLDERS_FIELD, *ACCESS_FIELDS)
 
 RECORD_FIELDS = from_contract(SOURCE_RECORDS, (
     "record_id", "source", "dataset", "name", "aliases", "country", "commodities", "commodity_groups",

@@ -111,6 +111,28 @@ def parameters(ctx: DocContext) -> dict[str, Param]:
               "sites within that distance of it."),
         Param("max_corridor_km", {"type": "number", "minimum": 0, "maximum": 20000},
               "Distance in km: with `corridor`, to that corridor; alone, to the nearest existing corridor."),
+        Param("partner_any", _comma_list(PARTNER_GROUPS),
+              "Partner groups with any known share in the site, comma-separated; case is ignored.",
+              comma_list=True),
+        Param("deposit_type", {"type": "string", "maxLength": 200},
+              "Deposit types as the sources write them, comma-separated; any matches, case-insensitive."),
+        Param("status", {"type": "string", "maxLength": 200},
+              "Development statuses as the sources write them, comma-separated; any matches exactly."),
+        Param("licensed", {"type": "string", "enum": ["yes", "no", "true", "false"]},
+              "`yes`: sites with a licence joined; `no`: sites with none."),
+        Param("holder_unknown", {"type": "string", "enum": ["yes", "no", "true", "false"]},
+              "`yes`: sites with no sourced holder (no licence in force) on `as_of`; `no`: those with one."),
+        Param("q", {"type": "string", "maxLength": 200},
+              "The search text: a deposit name in any script (one typo forgiven), a commodity symbol or English or "
+              "Russian name (`W`, `tungsten`, `вольфрам`), a company or a country.", key="q_search",
+              example="вольфрам"),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}, "Results per kind.",
+              key="limit_search"),
+        Param("from", {"type": "string", "pattern": DATE_PATTERN},
+              "The earlier day (`YYYY-MM-DD`); must be before `to`. Default: 2020-01-01.", key="from_date",
+              example="2020-01-01"),
+        Param("to", {"type": "string", "pattern": DATE_PATTERN},
+              "The later day (`YYYY-MM-DD`). Default: today.", key="to_date", example="2025-12-01"),
         Param("host", _comma_list(ATLAS_COUNTRIES),
               "The host country whose view of domestic and foreign owners is taken (the first code given); "
               "default: the country of the company's licences, else its home country.", comma_list=True),
@@ -140,12 +162,27 @@ def parameters(ctx: DocContext) -> dict[str, Param]:
 OPERATIONS: tuple[Operation, ...] = (
     Operation("/api/sites", "listSites", "Sites", "Sites as GeoJSON, filtered and paged",
               ("country", "commodity", "bbox", "q", "mapped", "limit", "offset", "as_of", "partner", "corridor",
-               "max_corridor_km"), ((GEOJSON, "SiteCollection"),), (400,),
+               "max_corridor_km", "partner_any", "deposit_type", "status", "licensed", "holder_unknown"),
+              ((GEOJSON, "SiteCollection"),), (400,),
               "Sites without a location have `geometry: null` unless `mapped=true` or `bbox` is given. The "
               "collection carries `numberMatched`, `numberReturned` and `next`/`prev` links; each site its "
               "controlling and dominant partner and shares on `as_of`, and its corridor access. With `f`, every "
               "match is downloaded unless `limit` is given (GeoPackage: with the source records).",
               downloads=True),
+    Operation("/api/facets", "getFacets", "Sites",
+              "How many sites each choice of each filter would show, the other filters kept",
+              ("country", "commodity", "bbox", "q", "mapped", "as_of", "partner", "corridor", "max_corridor_km",
+               "partner_any", "deposit_type", "status", "licensed", "holder_unknown"), ((JSON, "Facets"),), (400,),
+              "Takes the filters of `/api/sites`. Each facet is counted with its own filter cleared; `corridor` "
+              "counts the sites within `max_corridor_km` of each corridor. `total.matched` is the whole filter's."),
+    Operation("/api/search", "search", "Sites",
+              "Search deposits, commodities, companies and countries; results grouped by kind",
+              ("q_search", "as_of", "limit_search"), ((JSON, "SearchResults"),), (400,),
+              "Site results are Features with the properties of `/api/sites` on `as_of`, plus `match` (`name` or "
+              "`typo`) and `score`."),
+    Operation("/api/between", "getChangesBetween", "Ownership",
+              "What changed between two dates: sites' controlling partners and shares, ownership links, licences, "
+              "agreements", ("from_date", "to_date"), ((JSON, "ChangesBetween"),), (400,)),
     Operation("/api/sites/{site_id}", "getSite", "Sites", "One site with its provenance and source records",
               ("site_id",), ((GEOJSON, "SiteDetail"),), (400, 404)),
     Operation("/api/sites/{site_id}/ownership", "getSiteOwnership", "Ownership",
@@ -296,6 +333,18 @@ def component_schemas() -> dict[str, dict]:
         "FeatureCollection": _collection(_ref("Feature")),
         "Link": _obj(("href", "rel"), href=STR, rel=STR, type=STR),
         "SiteProperties": _site_properties(),
+        "Facets": _obj(as_of=STR, counts={"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": INT}}),
+        "SearchResults": _obj(q=STR, as_of=STR, groups=_rows(kind={"type": "string", "enum": [
+            "sites", "commodities", "companies", "countries"]}, items={"type": "array", "items": {"type": "object"}})),
+        "ChangesBetween": _obj(
+            **{"from": STR, "to": STR},
+            sites=_rows(site_id=STR, name=STR, country=STR, kind=STR, partner_before=STR_OR_NULL,
+                        partner_after=STR_OR_NULL, shares_before={"type": "object", "additionalProperties": NUM},
+                        shares_after={"type": "object", "additionalProperties": NUM}),
+            ownership={"type": "array", "items": {"type": "object"}},
+            licences={"type": "array", "items": {"type": "object"}},
+            agreements={"type": "array", "items": {"type": "object"}}),
         "SiteCollection": _collection(_feature(_ref("SiteProperties"), "Point"),
                                       ("numberMatched", "numberReturned", "links", "as_of"), numberMatched=INT,
                                       numberReturned=INT, links={"type": "array", "items": _ref("Link")}, as_of=STR),

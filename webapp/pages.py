@@ -11,7 +11,7 @@ from flask_babel import gettext, lazy_gettext
 
 from geo.analyze import RASTERS
 from geo.coverage import coverage_rollup
-from geo.partners import PARTNER_COLOURS, partner_of_country
+from geo.partners import PARTNER_COLOURS, PARTNER_GROUPS, partner_of_country
 from geo.rollups import partner_matrix
 from geo.site_ownership import site_ownership
 from layers.commodities import OTHER_GROUP
@@ -27,6 +27,7 @@ from webapp.maps import (
     RasterOverlay,
     build_sites_map,
     externalise_scripts,
+    map_parts,
 )
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
@@ -88,6 +89,9 @@ VENDOR_DIRS: dict[str, Path] = {
 #: Commodities the map's filter offers after the commodity groups (critical minerals of the region).
 FILTER_COMMODITIES = ("Li", "Be", "Ta", "Nb", "W", "Mo", "Sn", "Sb", "Co", "Ni", "graphite", "Cu", "Au", "U")
 
+#: First day of the map's date slider (ownership replays from here to today).
+TIMELINE_START = "2000-01-01"
+
 #: Source-record fields shown side by side on a site page, with their labels.
 RECORD_FIELDS = (
     ("record_id", lazy_gettext("Record")), ("dataset", lazy_gettext("Dataset")), ("name", lazy_gettext("Name")),
@@ -121,11 +125,14 @@ def map_script(digest: str):
 def _map_page() -> tuple[str, dict[str, str]]:
     """The map page and its scripts, rendered on first use (in each worker: renderings are identical)."""
     state = get_state()
-    if state.map_html is None:
-        page, scripts = externalise_scripts(
-            _render_map(), lambda digest: url_for("pages.map_script", digest=digest))
-        state.map_scripts, state.map_html = scripts, page
-    return state.map_html, state.map_scripts
+    if state.map_parts is None:
+        state.map_parts = map_parts(_render_map())
+    # The page is rendered per request (its language, its choices); folium's inline set-up script is moved out
+    # to /map/scripts/<digest>.js for the Content-Security-Policy, and the scripts are kept by digest.
+    page, scripts = externalise_scripts(render_template("map.html", parts=state.map_parts, **_workspace_choices()),
+                                        lambda digest: url_for("pages.map_script", digest=digest))
+    state.map_scripts.update(scripts)
+    return page, state.map_scripts
 
 
 @bp.get("/sites/<path:site_id>")
@@ -210,7 +217,7 @@ def vendor(package: str, filename: str):
     return send_from_directory(VENDOR_DIRS[package], filename, max_age=86400)
 
 
-def _render_map() -> str:
+def _render_map():
     settings = get_state().settings.map
     assets = MapAssets(
         leaflet_js=url_for("pages.vendor", package="leaflet", filename="leaflet.js"),
@@ -223,13 +230,15 @@ def _render_map() -> str:
         atlas_css=url_for("static", filename="atlas.css"),
     )
     endpoints = MapEndpoints(
-        sites=url_for("api.sites", mapped="true", limit=get_state().settings.api.max_limit),
+        sites=url_for("api.sites", limit=get_state().settings.api.max_limit),
         countries=url_for("api.countries"),
-        search=url_for("api.sites"),
+        search=url_for("search.search"),
         corridor_segments=url_for("corridors.segments"),
         gateways=url_for("corridors.gateways"),
         buffers=url_for("corridors.buffers"),
         coverage=url_for("ownership.coverage"),
+        facets=url_for("filters.facets"),
+        between=url_for("between.page"),
     )
     rasters = tuple(
         RasterOverlay(title=o["title"], png=url_for("corridors.raster_overlay", name=name),
@@ -240,7 +249,19 @@ def _render_map() -> str:
                            center=(settings.center_lat, settings.center_lon), zoom=settings.zoom,
                            title="Central Asia Critical Minerals Atlas", rasters=rasters,
                            downloads=_download_panel())
-    return fmap.get_root().render()
+    return fmap
+
+
+def _workspace_choices() -> dict:
+    """The choices of the workspace's filter controls (their counts come from /api/facets in the page)."""
+    state = get_state()
+    panel = _download_panel()
+    corridors = state.store.corridors
+    return {"countries": panel.countries, "commodities": panel.commodities, "formats": panel.formats,
+            "rasters": panel.rasters, "partners": [g for g in PARTNER_GROUPS if g != "unknown"],
+            "corridors": list(zip(corridors["corridor_id"], corridors["name"], strict=True)),
+            "distances": (25, 50, 100, 250, 500), "sites_url": url_for("api.sites"),
+            "between_url": url_for("between.page"), "timeline_start": TIMELINE_START}
 
 
 def _download_panel() -> DownloadPanel:

@@ -154,7 +154,7 @@ def parse_date(value: str | None, name: str, *, default: date) -> date:
     return parsed
 
 
-def parse_partners(value: str | None) -> list[str] | None:
+def parse_partners(value: str | None, name: str = "partner") -> list[str] | None:
     """Parse a comma-separated list of partner groups (``China``, ``USA``, ``domestic state`` ...)."""
     if value is None or value.strip() == "":
         return None
@@ -162,7 +162,7 @@ def parse_partners(value: str | None) -> list[str] | None:
     groups = [t.strip().lower() for t in value.split(",") if t.strip()]
     unknown = [g for g in groups if g not in lookup]
     if unknown or not groups:  # "," names no group: an error, as for country
-        raise BadRequest(f"partner must be among {', '.join(PARTNER_GROUPS)}; got {value!r}", parameter="partner")
+        raise BadRequest(f"{name} must be among {', '.join(PARTNER_GROUPS)}; got {value!r}", parameter=name)
     return [lookup[g] for g in groups]
 
 

@@ -37,6 +37,7 @@ class AtlasState:
     countries_outline: dict | None = None
     map_html: str | None = None
     map_scripts: dict[str, str] = field(default_factory=dict)  # the map page's scripts by digest
+    map_parts: object | None = None  # webapp.maps.MapParts of the map page, rendered once
     _partner_tables: dict[date, pd.DataFrame] = field(default_factory=dict)
     _coverage: dict[date, pd.DataFrame] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

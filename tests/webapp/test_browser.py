@@ -167,7 +167,7 @@ def test_map_page_renders_offline(map_page: PageRun) -> None:
     expect(page.locator(".folium-map")).to_be_visible()
     expect(page.locator(".marker-cluster").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     assert page.locator(".marker-cluster").count() > 0
-    expect(page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites$"))
+    expect(page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites \(\d{4,} match\)$"))
     assert int(page.locator(".atlas-status").get_attribute("data-sites")) >= 1200
 
     # The outlines draw on the overlay canvas (preferCanvas), so count their layers rather than SVG paths.
@@ -192,14 +192,15 @@ def test_map_page_renders_offline(map_page: PageRun) -> None:
 
 def test_search_finds_a_deposit_by_its_russian_name(map_page: PageRun) -> None:
     page = map_page.page
-    page.locator(".atlas-search input").fill("Кутессай")
-    expect(page.locator(".atlas-search li").filter(has_text="Kutessai-II")).to_have_count(1, timeout=LOAD_TIMEOUT_MS)
+    page.locator("#atlas-search-input").fill("Кутессай")
+    option = page.locator(".atlas-search-option").filter(has_text="Kutessai-II")
+    expect(option).to_have_count(1, timeout=LOAD_TIMEOUT_MS)
 
 
 def test_clicking_a_search_result_opens_its_popup(map_page: PageRun) -> None:
     page = map_page.page
-    page.locator(".atlas-search input").fill("Кутессай")
-    page.locator(".atlas-search li").filter(has_text="Kutessai-II").click(timeout=LOAD_TIMEOUT_MS)
+    page.locator("#atlas-search-input").fill("Кутессай")
+    page.locator(".atlas-search-option").filter(has_text="Kutessai-II").click(timeout=LOAD_TIMEOUT_MS)
     popup = page.locator(".leaflet-popup-content")
     expect(popup).to_contain_text("Kutessai-II", timeout=POPUP_TIMEOUT_MS)
     expect(popup.locator("dd").first).to_have_text("KG")
@@ -217,9 +218,9 @@ def test_map_page_without_tiles_shows_sites(browser: Browser, tileless_server: s
     with _load_map(browser, tileless_server) as run:
         assert run.page_errors == []
         assert run.aborted == []
-        expect(run.page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites$"))
+        expect(run.page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites \(\d{4,} match\)$"))
         expect(run.page.locator(".marker-cluster").first).to_be_visible()
-        expect(run.page.locator(".atlas-search input")).to_be_visible()
+        expect(run.page.locator("#atlas-search-input")).to_be_visible()
         assert run.page.evaluate(OUTLINES_JS)["fillOpacities"] == [1]
 
 
@@ -239,17 +240,17 @@ def test_colouring_by_controlling_partner_on_a_date(map_page: PageRun) -> None:
     page = map_page.page
     status = page.locator(".atlas-status")
     expect(status).to_have_attribute("data-sites", re.compile(r"^\d{4,}$"), timeout=LOAD_TIMEOUT_MS)
-    page.locator(".atlas-view select").first.select_option("partner")
+    page.locator("select[name=colour]").select_option("partner")
     expect(page.locator(".atlas-legend")).to_contain_text("Controlling partner")
-    page.locator(".atlas-view input[type=date]").fill("2025-12-01")
-    page.locator(".atlas-view input[type=date]").dispatch_event("change")
+    page.locator("#atlas-date").fill("2025-12-01")
+    page.locator("#atlas-date").dispatch_event("change")
     expect(status).to_have_attribute("data-as-of", "2025-12-01", timeout=LOAD_TIMEOUT_MS)
     expect(status).to_have_attribute("data-sites", re.compile(r"^\d{4,}$"), timeout=LOAD_TIMEOUT_MS)
     # Northern Katpar was US-controlled on that day (Cove Kaz Capital Group 70 %).
     page.wait_for_function(f"({MARKER_FILL_JS})('national:kz-northern-katpar') === '#0072B2'",
                            timeout=LOAD_TIMEOUT_MS)
-    page.locator(".atlas-view input[type=date]").fill("2025-01-01")
-    page.locator(".atlas-view input[type=date]").dispatch_event("change")
+    page.locator("#atlas-date").fill("2025-01-01")
+    page.locator("#atlas-date").dispatch_event("change")
     # ... and the Kazakh state's (Tau-Ken Samruk) on 1 January 2025.
     page.wait_for_function(f"({MARKER_FILL_JS})('national:kz-northern-katpar') === '#A0522D'",
                            timeout=LOAD_TIMEOUT_MS)
@@ -301,10 +302,10 @@ def test_sites_without_a_holder_are_hollow_rings_when_colouring_by_partner(map_p
     page = map_page.page
     status = page.locator(".atlas-status")
     expect(status).to_have_attribute("data-sites", re.compile(r"^\d{4,}$"), timeout=LOAD_TIMEOUT_MS)
-    page.locator(".atlas-view input[type=date]").fill("2025-12-01")
-    page.locator(".atlas-view input[type=date]").dispatch_event("change")
+    page.locator("#atlas-date").fill("2025-12-01")
+    page.locator("#atlas-date").dispatch_event("change")
     expect(status).to_have_attribute("data-as-of", "2025-12-01", timeout=LOAD_TIMEOUT_MS)
-    page.locator(".atlas-view select").first.select_option("partner")
+    page.locator("select[name=colour]").select_option("partner")
     legend = page.locator(".atlas-legend")
     expect(legend).to_contain_text("Controlling partner")
     expect(legend.locator(".legend-holder-unknown")).to_have_text("holder unknown (no sourced licence)")
@@ -326,8 +327,8 @@ def test_sites_without_a_holder_are_hollow_rings_when_colouring_by_partner(map_p
 
 def test_the_legend_says_how_many_sites_have_a_sourced_holder(map_page: PageRun, live_server: str) -> None:
     page = map_page.page
-    page.locator(".atlas-view input[type=date]").fill("2025-12-01")
-    page.locator(".atlas-view input[type=date]").dispatch_event("change")
+    page.locator("#atlas-date").fill("2025-12-01")
+    page.locator("#atlas-date").dispatch_event("change")
     line = page.locator(".atlas-legend .atlas-coverage")
     expect(line).to_have_attribute("data-as-of", "2025-12-01", timeout=LOAD_TIMEOUT_MS)
     totals = page.evaluate("(url) => fetch(url).then((r) => r.json())",

@@ -419,11 +419,11 @@ def test_map_page_offers_the_download_panel(client):
         "/downloads/distance_to_corridor.tif", "/downloads/access_cost.tif"]
 
 
-# --- the Download panel in headless Chromium ---------------------------------------------------------------
+# --- the workspace's downloads in headless Chromium ---------------------------------------------------------------
 
 @pytest.mark.browser
 @pytest.mark.integration
-def test_download_panel_filters_the_map_and_links_the_view(real_app):
+def test_workspace_filters_the_map_and_its_downloads_link_the_view(real_app):
     server = make_server("127.0.0.1", 0, real_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -438,21 +438,22 @@ def test_download_panel_filters_the_map_and_links_the_view(real_app):
             page.goto(f"{base}/")
             status = page.locator(".atlas-status")
             expect(status).to_have_attribute("data-sites", re.compile(r"^\d{4,}$"), timeout=15_000)
-            panel = page.locator(".atlas-download")
-            panel.locator("select").nth(1).select_option("KG")
-            panel.locator("select").nth(2).select_option("REE")
-            expect(status).to_have_attribute("data-filter", "KG|REE", timeout=15_000)
+            # The filters sit in the workspace's panel (no longer in the Download panel) and filter the map.
+            page.locator("select[name=country]").select_option("KG")
+            page.locator("select[name=commodity]").select_option("REE")
+            expect(status).to_have_attribute("data-filter", "?country=KG&commodity=REE", timeout=15_000)
             matched = real_app.test_client().get("/api/sites?mapped=true&country=KG&commodity=REE").get_json()
             assert status.get_attribute("data-sites") == str(matched["numberMatched"])
-            panel.locator("select").first.select_option("gpkg")
-            href = panel.locator(".atlas-download-link").get_attribute("href")
-            assert re.fullmatch(r"/api/sites\?f=gpkg&as_of=\d{4}-\d{2}-\d{2}&mapped=true&country=KG&commodity=REE"
-                                r"&bbox=[-\d.]+%2C[-\d.]+%2C[-\d.]+%2C[-\d.]+", href), href
-            panel.locator("input[type=checkbox]").uncheck()
-            href = panel.locator(".atlas-download-link").get_attribute("href")
-            assert "bbox" not in href
+            page.locator("#atlas-table-box > summary").click()
+            link = page.locator("#atlas-downloads a[data-format=gpkg]")
+            assert re.fullmatch(r"/api/sites\?f=gpkg&country=KG&commodity=REE&as_of=\d{4}-\d{2}-\d{2}",
+                                link.get_attribute("href")), link.get_attribute("href")
+            page.locator("#atlas-inview").check()
+            assert re.search(r"&bbox=[-\d.]+%2C[-\d.]+%2C[-\d.]+%2C[-\d.]+$", link.get_attribute("href"))
+            page.locator("#atlas-inview").uncheck()
+            assert "bbox" not in link.get_attribute("href")
             with page.expect_download() as started:
-                panel.locator(".atlas-download-link").click()
+                link.click()
             assert started.value.suggested_filename == f"atlas-sites-{TODAY}.gpkg"
             assert errors == []
             browser.close()

@@ -258,11 +258,14 @@ def test_map_page_shows_poisoned_names_as_text_in_chromium(poisoned_app):
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(f"http://127.0.0.1:{server.server_port}/")
-            expect(page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites$"), timeout=15_000)
-            country = page.locator(".atlas-download select").nth(1).locator("option").nth(1)
-            kazakhstan = country.text_content()
-            page.locator(".atlas-search input").fill("Kutessai")
-            result = page.locator(".atlas-search li").filter(has_text="Kutessai-II").first
+            expect(page.locator(".atlas-status")).to_have_text(re.compile(r"^\d{4,} mapped sites"), timeout=15_000)
+            expect(page.locator("#atlas-filter-form")).to_have_attribute("data-counted", re.compile(".*"),
+                                                                         timeout=15_000)
+            country = page.locator("select[name=country] option").nth(1)
+            kazakhstan = country.get_attribute("data-label")  # the text before the count the page adds
+            assert country.text_content().startswith(f"{kazakhstan} (")
+            page.locator("#atlas-search-input").fill("Kutessai")
+            result = page.locator(".atlas-search-option").filter(has_text="Kutessai-II").first
             expect(result).to_be_visible(timeout=15_000)
             found = result.text_content()
             browser.close()

@@ -1,7 +1,32 @@
-/* The atlas map in the browser: country outlines, clustered sites, a name search and a legend.
+/* The atlas map and its workspace in the browser: outlines, clustered sites, filters with counts kept in the URL,
+ * a table of the filtered sites, a date slider, a grouped search and a legend.
  * Every text from the data reaches the page through textContent, never as HTML, and the options arrive as JSON. */
 (function () {
   "use strict";
+
+  /* Every UI text of the map page's script, in one place, so it can be translated. */
+  var MESSAGES = {
+    country: "Country", commodities: "Commodities", sources: "Sources", record: " record", records: " records",
+    controlledBy: "Controlled by", nearestCorridor: "Nearest corridor", withPlanned: "With planned lines",
+    nearestGateway: "Nearest gateway", precision: "Precision", sitePage: "Site page and sources →",
+    loading: "Loading sites…", mapped: "{n} mapped sites ({m} match)", matched: "({n} sites)",
+    sitesFailed: "Sites failed to load: ", outlinesFailed: "Outlines failed: ", facetsFailed: "Counts failed: ",
+    searchFailed: "Search failed: ", noMatch: "Nothing matches.", notMapped: "not mapped", near: "near match",
+    commodityMeta: "commodity · {n} sites · show them", ofLicensed: "of {n} licensed deposits",
+    legendPartner: "Controlling partner", legendGroup: "Commodity group",
+    corridorLegend: "Corridor status (dashed: schematic; dotted: sea)",
+    corridors: "Export corridors", gateways: "Gateways", bands: "Distance bands (50/100/250 km)",
+    corridorsFailed: "Corridors failed: ", gatewaysFailed: "Gateways failed: ", buffersFailed: "Buffers failed: ",
+    coverage: "{h} of {s} sites have a sourced holder ({k} a known share) on {d}",
+    coverageFailed: "Coverage failed to load: ", baseMap: "OpenStreetMap", outlines: "Country outlines",
+    sites: "Deposit sites", choropleth: "Partner share by country", previous: "‹ Previous", next: "Next ›",
+    page: "page {p} of {n} · {rows} sites",
+    kinds: { sites: "Deposits", commodities: "Commodities", companies: "Companies (holders and owners)",
+      countries: "Countries" },
+    columns: { name: "Name", country: "Country", commodities: "Commodities", status: "Status",
+      holders: "Holders", controlling_partner: "Controlling partner", shares: "Shares", corridor: "Nearest corridor (± precision)",
+      n_sources: "Sources" }
+  };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -25,25 +50,25 @@
       dl.appendChild(el("dt", null, label));
       dl.appendChild(el("dd", null, value));
     }
-    row("Country", p.country);
-    row("Commodities", (p.commodities || []).join(", ") || "—");
-    row("Sources", p.n_sources + (p.n_sources === 1 ? " record" : " records"));
-    if (p.controlling_partner) { row("Controlled by", p.controlling_partner); }
+    row(MESSAGES.country, p.country);
+    row(MESSAGES.commodities, (p.commodities || []).join(", ") || "—");
+    row(MESSAGES.sources, p.n_sources + (p.n_sources === 1 ? MESSAGES.record : MESSAGES.records));
+    if (p.controlling_partner) { row(MESSAGES.controlledBy, p.controlling_partner); }
     var pm = p.location_precision_km ? " ± " + p.location_precision_km + " km" : "";
     if (p.nearest_corridor) {
-      row("Nearest corridor", p.nearest_corridor_name + ": " + p.corridor_distance_km.toFixed(0) + " km" + pm);
+      row(MESSAGES.nearestCorridor, p.nearest_corridor_name + ": " + p.corridor_distance_km.toFixed(0) + " km" + pm);
     }
     if (p.nearest_corridor_any && p.nearest_corridor_any !== p.nearest_corridor) {
-      row("With planned lines", p.nearest_corridor_any_name + ": " + p.corridor_distance_any_km.toFixed(0) + " km");
+      row(MESSAGES.withPlanned, p.nearest_corridor_any_name + ": " + p.corridor_distance_any_km.toFixed(0) + " km");
     }
     if (p.nearest_gateway) {
-      row("Nearest gateway", p.nearest_gateway_name + ": " + p.gateway_distance_km.toFixed(0) + " km");
+      row(MESSAGES.nearestGateway, p.nearest_gateway_name + ": " + p.gateway_distance_km.toFixed(0) + " km");
     }
     if (p.location_precision_km !== null && p.location_precision_km !== undefined) {
-      row("Precision", "± " + p.location_precision_km + " km");
+      row(MESSAGES.precision, "± " + p.location_precision_km + " km");
     }
     box.appendChild(dl);
-    var link = el("a", null, "Site page and sources →");
+    var link = el("a", null, MESSAGES.sitePage);
     link.href = p.url;
     box.appendChild(link);
     return box;
@@ -62,10 +87,14 @@
     return new C({ position: position });
   }
 
-  function legend(title, colours) {
-    return control("bottomright", "atlas-legend", function (div) {
-      fillLegend(div, title, colours);
-    });
+  /* A legend that folds to its title on a click (folded from the start on a narrow screen). */
+  function collapsible(div) {
+    if (window.matchMedia && window.matchMedia("(max-width: 700px)").matches) { div.classList.add("atlas-collapsed"); }
+    div.setAttribute("role", "button");
+    div.tabIndex = 0;
+    function toggle() { div.classList.toggle("atlas-collapsed"); }
+    div.addEventListener("click", toggle);
+    div.addEventListener("keydown", function (event) { if (event.key === "Enter" || event.key === " ") { toggle(); } });
   }
 
   /* A legend: a title, one coloured swatch per name, then `extra` entries ({label, kind}) whose swatch is
@@ -96,56 +125,6 @@
     return u.pathname + u.search;
   }
 
-  /* The view control: the as-of date, what sites are coloured by, and the partner of the choropleth. */
-  function viewControl(options, onChange) {
-    return control("topright", "atlas-view", function (div) {
-      var date = el("input");
-      date.type = "date";
-      date.value = options.asOf;
-      date.setAttribute("aria-label", "Ownership as of");
-      var mode = el("select");
-      [["group", "commodity group"], ["partner", "controlling partner"]].forEach(function (o) {
-        var opt = el("option", null, o[1]);
-        opt.value = o[0];
-        mode.appendChild(opt);
-      });
-      mode.setAttribute("aria-label", "Colour sites by");
-      var partner = el("select");
-      Object.keys(options.partnerColours).forEach(function (name) {
-        if (name === "unknown") { return; }
-        var opt = el("option", null, name);
-        opt.value = name;
-        partner.appendChild(opt);
-      });
-      partner.setAttribute("aria-label", "Partner shown on the country layer");
-      [["As of ", date], ["Colour by ", mode], ["Country layer: ", partner]].forEach(function (row) {
-        var label = el("label", null, row[0]);
-        label.appendChild(row[1]);
-        div.appendChild(label);
-      });
-      function changed() { onChange({ asOf: date.value, mode: mode.value, partner: partner.value }); }
-      date.addEventListener("change", changed);
-      mode.addEventListener("change", changed);
-      partner.addEventListener("change", changed);
-    });
-  }
-
-  function select(choices, anyLabel, ariaLabel) {
-    var node = el("select");
-    if (anyLabel) {
-      var any = el("option", null, anyLabel);
-      any.value = "";
-      node.appendChild(any);
-    }
-    choices.forEach(function (choice) {
-      var opt = el("option", null, choice[1]);
-      opt.value = choice[0];
-      node.appendChild(opt);
-    });
-    node.setAttribute("aria-label", ariaLabel);
-    return node;
-  }
-
   /* The map's bounds as minlon,minlat,maxlon,maxlat, widened to 6 decimals and kept within the globe. */
   function boundsParam(map) {
     var b = map.getBounds();
@@ -155,101 +134,204 @@
       .join(",");
   }
 
-  /* The Download panel: a format, a country and a commodity filter (which also filter the sites on the map)
-   * and "only the visible area"; its link downloads exactly the sites the map shows. Also links the rasters. */
-  function downloadPanel(map, options, getView, onFilter) {
-    var config = options.download;
-    var parts = {};
-    var panel = control("topright", "atlas-download", function (div) {
-      div.appendChild(el("strong", null, "Download"));
-      parts.format = select(config.formats, null, "Download format");
-      parts.country = select(config.countries, "all countries", "Show and download sites of a country");
-      parts.commodity = select(config.commodities.map(function (c) { return [c, c]; }), "all commodities",
-        "Show and download sites with a commodity");
-      parts.visible = el("input");
-      parts.visible.type = "checkbox";
-      parts.visible.checked = true;
-      [["Format ", parts.format], ["Country ", parts.country], ["Commodity ", parts.commodity]].forEach(function (row) {
-        var label = el("label", null, row[0]);
-        label.appendChild(row[1]);
-        div.appendChild(label);
-      });
-      var area = el("label");
-      area.appendChild(parts.visible);
-      area.appendChild(document.createTextNode(" only the visible area"));
-      div.appendChild(area);
-      parts.link = el("a", "atlas-download-link", "Download sites");
-      parts.link.setAttribute("download", "");
-      div.appendChild(parts.link);
-      if (config.rasters.length) {
-        var rasters = el("div", "atlas-download-rasters");
-        config.rasters.forEach(function (raster) {
-          var link = el("a", null, raster.title);
-          link.href = raster.href;
-          link.setAttribute("download", "");
-          rasters.appendChild(link);
-        });
-        div.appendChild(rasters);
-      }
-    });
-    panel.filter = function () { return { country: parts.country.value, commodity: parts.commodity.value }; };
-    panel.refresh = function () {
-      parts.link.href = withParams(config.sites, { f: parts.format.value, as_of: getView().asOf, mapped: "true",
-        country: parts.country.value, commodity: parts.commodity.value,
-        bbox: parts.visible.checked ? boundsParam(map) : "" });
-    };
-    panel.addTo(map);
-    parts.format.addEventListener("change", panel.refresh);
-    parts.visible.addEventListener("change", panel.refresh);
-    [parts.country, parts.commodity].forEach(function (node) {
-      node.addEventListener("change", function () { panel.refresh(); onFilter(panel.filter()); });
-    });
-    map.on("moveend", panel.refresh);
-    panel.refresh();
-    return panel;
+  /* The filter parameters of the server's filter model (webapp/filters.py), and the page's own view keys. */
+  var FILTER_KEYS = ["country", "commodity", "deposit_type", "status", "partner", "partner_any", "licensed",
+    "holder_unknown", "corridor", "max_corridor_km", "q"];
+  var VIEW_DEFAULTS = { colour: "group", layer_partner: "China", table: "", inview: "", sort: "name", dir: "asc",
+    page: "1", cols: "", at: "" };
+  var COLUMNS = ["name", "country", "commodities", "status", "holders", "controlling_partner", "shares", "corridor",
+    "n_sources"];
+  var DEFAULT_COLUMNS = ["name", "country", "commodities", "holders", "controlling_partner", "shares", "corridor"];
+  var PAGE_SIZE = 25;
+
+  function today() { return new Date().toISOString().slice(0, 10); }
+
+  /* The whole view from the page's URL: filters, as_of, colouring, table state and map position. */
+  function stateFromUrl() {
+    var params = new URLSearchParams(window.location.search);
+    var state = { as_of: params.get("as_of") || "" };
+    FILTER_KEYS.forEach(function (key) { state[key] = params.get(key) || ""; });
+    Object.keys(VIEW_DEFAULTS).forEach(function (key) { state[key] = params.get(key) || VIEW_DEFAULTS[key]; });
+    return state;
   }
 
-  function searchBox(map, options, markers) {
-    return control("topleft", "atlas-search", function (div) {
-      var input = el("input");
-      input.type = "search";
-      input.placeholder = "Find a deposit (any script)…";
-      input.setAttribute("aria-label", "Find a deposit by name");
-      var list = el("ul");
-      div.appendChild(input);
-      div.appendChild(list);
-      var timer = null;
-      input.addEventListener("input", function () {
-        clearTimeout(timer);
-        timer = setTimeout(function () { run(input.value); }, 200);
-      });
-      function run(text) {
-        list.replaceChildren();
-        if (!text.trim()) { return; }
-        var url = options.endpoints.search + "?limit=20&q=" + encodeURIComponent(text);
-        fetchJson(url).then(function (fc) {
-          list.replaceChildren();
-          if (!fc.features.length) { list.appendChild(el("li", "meta", "No deposit matches.")); }
-          fc.features.forEach(function (f) {
-            var item = el("li");
-            item.appendChild(el("div", null, f.properties.name));
-            item.appendChild(el("div", "meta", f.properties.country + " · " +
-              (f.properties.commodities || []).slice(0, 6).join(", ") + (f.geometry ? "" : " · not mapped")));
-            item.addEventListener("click", function () { show(f); });
-            list.appendChild(item);
-          });
-        }).catch(function (err) { list.replaceChildren(el("li", "meta", "Search failed: " + err.message)); });
+  function stateQuery(state) {
+    var params = new URLSearchParams();
+    FILTER_KEYS.forEach(function (key) { if (state[key]) { params.set(key, state[key]); } });
+    if (state.as_of) { params.set("as_of", state.as_of); }
+    Object.keys(VIEW_DEFAULTS).forEach(function (key) {
+      if (state[key] && state[key] !== VIEW_DEFAULTS[key]) { params.set(key, state[key]); }
+    });
+    var text = params.toString();
+    return text ? "?" + text : "";
+  }
+
+  /* Only the filter parameters (and as_of): what every API request of the view carries. */
+  function filterParams(state) {
+    var params = {};
+    FILTER_KEYS.forEach(function (key) { params[key] = state[key]; });
+    params.as_of = state.as_of || today();
+    return params;
+  }
+
+  function sharesText(p, partners) {
+    var parts = [];
+    partners.forEach(function (name) {
+      var value = p["share_" + name.toLowerCase().replace(/ /g, "_")];
+      if (value !== null && value !== undefined) { parts.push(name + " " + Math.round(value) + " %"); }
+    });
+    return parts.join(", ");
+  }
+
+  function corridorText(p) {
+    if (!p.nearest_corridor) { return ""; }
+    var pm = p.location_precision_km ? " ± " + p.location_precision_km : "";
+    return p.nearest_corridor_name + ": " + Math.round(p.corridor_distance_km) + pm + " km";
+  }
+
+  function cellValue(p, column, partners) {
+    switch (column) {
+      case "commodities": return (p.commodities || []).join(", ");
+      case "holders": return (p.holders || []).join("; ");
+      case "controlling_partner": return p.controlling_partner || "";
+      case "shares": return sharesText(p, partners);
+      case "corridor": return corridorText(p);
+      default: return p[column] === null || p[column] === undefined ? "" : String(p[column]);
+    }
+  }
+
+  function sortKey(p, column, partners) {
+    if (column === "corridor") { return p.corridor_distance_km === null ? Infinity : p.corridor_distance_km; }
+    if (column === "n_sources") { return p.n_sources; }
+    return cellValue(p, column, partners).toLowerCase();
+  }
+
+  /* Colour of a clustered group: the share of each marker fill, as a conic gradient (a small pie). */
+  function clusterIcon(group) {
+    var counts = {};
+    group.getAllChildMarkers().forEach(function (marker) {
+      var fill = marker.options.fillOpacity === 0 ? "#FFFFFF" : (marker.options.fillColor || "#999999");
+      counts[fill] = (counts[fill] || 0) + 1;
+    });
+    var total = group.getChildCount();
+    var colours = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
+    var stops = [];
+    var start = 0;
+    colours.forEach(function (colour) {
+      var end = start + 100 * counts[colour] / total;
+      stops.push(colour + " " + start.toFixed(2) + "% " + end.toFixed(2) + "%");
+      start = end;
+    });
+    var size = total < 10 ? 30 : total < 100 ? 36 : 42;
+    var outer = el("div", "atlas-cluster-pie");
+    outer.style.background = "conic-gradient(" + stops.join(", ") + ")";
+    outer.setAttribute("data-colours", colours.join(" "));
+    outer.setAttribute("data-dominant", colours[0] || "");
+    outer.appendChild(el("span", null, total));
+    return L.divIcon({ html: outer, className: "marker-cluster atlas-cluster", iconSize: L.point(size, size) });
+  }
+
+  /* The zoom that shows a site's location circle (± precision km) whole, between 6 and 12. */
+  function zoomToSite(map, latlng, precisionKm) {
+    var radius = Math.max(precisionKm || 1, 1) * 1000;
+    var zoom = map.getBoundsZoom(latlng.toBounds(2 * radius));
+    map.setView(latlng, Math.max(6, Math.min(12, zoom)), { animate: false });
+  }
+
+  /* The workspace search: results grouped by kind, chosen by mouse or keyboard (arrows, Enter, Escape). */
+  function searchPanel(config) {
+    var input = document.getElementById("atlas-search-input");
+    var list = document.getElementById("atlas-search-results");
+    if (!input || !list) { return; }
+    var items = [];
+    var active = -1;
+    var timer = null;
+    var runs = 0;
+    function close() {
+      list.replaceChildren();
+      items = [];
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      items.forEach(function (item, i) { item.node.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0) {
+        input.setAttribute("aria-activedescendant", items[index].node.id);
+        items[index].node.scrollIntoView({ block: "nearest" });
       }
-      function show(f) {
-        var marker = markers.markers[f.properties.site_id];
-        if (marker) {
-          // markercluster's zoomToShowLayer never calls back for CircleMarkers (Leaflet.markercluster#904),
-          // so zoom in ourselves and open the popup at the site.
-          map.setView(marker.getLatLng(), Math.max(map.getZoom(), 12), { animate: false });
-          map.openPopup(popupContent(f.properties), marker.getLatLng());
-        } else {
-          window.location.href = f.properties.url;
-        }
+    }
+    function choose(item) {
+      close();
+      item.action();
+    }
+    function option(label, meta, action) {
+      var node = el("div", "atlas-search-option");
+      node.id = "atlas-search-option-" + items.length;
+      node.setAttribute("role", "option");
+      node.setAttribute("aria-selected", "false");
+      node.appendChild(el("div", null, label));
+      if (meta) { node.appendChild(el("div", "meta", meta)); }
+      var item = { node: node, action: action };
+      node.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      node.addEventListener("click", function () { choose(item); });
+      items.push(item);
+      return node;
+    }
+    function show(body) {
+      close();
+      if (!body.groups.length) { list.appendChild(el("div", "meta", MESSAGES.noMatch)); return; }
+      body.groups.forEach(function (group) {
+        var box = el("div", "atlas-search-group");
+        box.setAttribute("role", "group");
+        box.setAttribute("data-kind", group.kind);
+        var heading = el("div", "atlas-search-kind", MESSAGES.kinds[group.kind] || group.kind);
+        heading.id = "atlas-search-kind-" + group.kind;
+        box.setAttribute("aria-labelledby", heading.id);
+        box.appendChild(heading);
+        group.items.forEach(function (entry) {
+          if (group.kind === "sites") {
+            var p = entry.properties;
+            box.appendChild(option(p.name, p.country + " · " + (p.commodities || []).slice(0, 6).join(", ") +
+              (entry.geometry ? "" : " · " + MESSAGES.notMapped) + (p.match === "typo" ? " · " + MESSAGES.near : ""),
+              function () { config.onSite(entry); }));
+          } else if (group.kind === "commodities") {
+            box.appendChild(option(entry.value, MESSAGES.commodityMeta.replace("{n}", entry.sites),
+              function () { config.onCommodity(entry.value); }));
+          } else if (group.kind === "companies") {
+            box.appendChild(option(entry.name, entry.name_ru || "", function () { config.onLink(entry.url); }));
+          } else if (group.kind === "countries") {
+            box.appendChild(option(entry.name, entry.name_ru, function () { config.onCountry(entry.country); }));
+          }
+        });
+        list.appendChild(box);
+      });
+      input.setAttribute("aria-expanded", "true");
+    }
+    function run(text) {
+      var run = ++runs;
+      if (!text.trim()) { close(); return; }
+      fetchJson(withParams(config.endpoint, { q: text, as_of: config.asOf(), limit: "8" })).then(function (body) {
+        if (run === runs) { show(body); }
+      }).catch(function (err) { list.replaceChildren(el("div", "meta", MESSAGES.searchFailed + err.message)); });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { run(input.value); }, 200);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" && items.length) {
+        event.preventDefault();
+        highlight((active + 1) % items.length);
+      } else if (event.key === "ArrowUp" && items.length) {
+        event.preventDefault();
+        highlight(active <= 0 ? items.length - 1 : active - 1);
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        if (active >= 0) { choose(items[active]); } else if (items.length) { choose(items[0]); }
+      } else if (event.key === "Escape") {
+        close();
       }
     });
   }
@@ -289,14 +371,16 @@
       }
     });
     fetchJson(options.endpoints.corridorSegments).then(function (fc) { corridorLayer.addData(fc); })
-      .catch(function (err) { status.textContent = "Corridors failed: " + err.message; });
+      .catch(function (err) { status.textContent = MESSAGES.corridorsFailed + err.message; });
     fetchJson(options.endpoints.gateways).then(function (fc) { gatewayLayer.addData(fc); })
-      .catch(function (err) { status.textContent = "Gateways failed: " + err.message; });
-    var overlays = { "Export corridors": corridorLayer, "Gateways": gatewayLayer,
-      "Distance bands (50/100/250 km)": bufferLayer };
+      .catch(function (err) { status.textContent = MESSAGES.gatewaysFailed + err.message; });
+    var overlays = {};
+    overlays[MESSAGES.corridors] = corridorLayer;
+    overlays[MESSAGES.gateways] = gatewayLayer;
+    overlays[MESSAGES.bands] = bufferLayer;
     bufferLayer.once("add", function () {
       fetchJson(options.endpoints.buffers).then(function (fc) { bufferLayer.addData(fc); })
-        .catch(function (err) { status.textContent = "Buffers failed: " + err.message; });
+        .catch(function (err) { status.textContent = MESSAGES.buffersFailed + err.message; });
     });
     (options.rasters || []).forEach(function (raster) {
       var overlay = L.imageOverlay(raster.png, raster.bounds, { opacity: 0.6, attribution: raster.attribution });
@@ -305,7 +389,8 @@
     corridorLayer.addTo(map);
     gatewayLayer.addTo(map);
     control("bottomright", "atlas-corridor-legend", function (div) {
-      fillLegend(div, "Corridor status (dashed: schematic; dotted: sea)", options.statusColours);
+      fillLegend(div, MESSAGES.corridorLegend, options.statusColours);
+      collapsible(div);
     }).addTo(map);
     return overlays;
   }
@@ -331,10 +416,10 @@
     if (!options.endpoints.coverage) { return; }
     fetchJson(withParams(options.endpoints.coverage, { as_of: asOf })).then(function (body) {
       var t = body.totals;
-      div.textContent = t.sites_with_holder + " of " + t.sites + " sites have a sourced holder (" +
-        t.sites_with_known_share + " a known share) on " + body.as_of;
+      div.textContent = MESSAGES.coverage.replace("{h}", t.sites_with_holder).replace("{s}", t.sites)
+        .replace("{k}", t.sites_with_known_share).replace("{d}", body.as_of);
       div.setAttribute("data-as-of", body.as_of);
-    }).catch(function (err) { div.textContent = "Coverage failed to load: " + err.message; });
+    }).catch(function (err) { div.textContent = MESSAGES.coverageFailed + err.message; });
   }
 
   /* The map's options come from a <script type="application/json"> block, parsed here, and never from script
@@ -350,14 +435,13 @@
     var tiles = options.tiles ? L.tileLayer(options.tiles.url, {
       attribution: options.tiles.attribution, maxZoom: 18, maxNativeZoom: 18
     }).addTo(map) : null;
-    options.asOf = options.asOf || new Date().toISOString().slice(0, 10);
-    var view = { asOf: options.asOf, mode: "group", partner: "China" };
-    // Outlines always draw the borders; their land fill shows only when there are no tiles,
-    // so the map stays readable with no internet.
+    var state = stateFromUrl();
+    var partners = Object.keys(options.partnerColours).filter(function (n) { return n !== "unknown"; });
+    function asOf() { return state.as_of || today(); }
+    function view() { return { asOf: asOf(), mode: state.colour, partner: state.layer_partner }; }
     var tilesFailed = false;
     var outlines = L.geoJSON(null, {
       interactive: false,
-      // A function, so outlines that arrive after a tile error are filled too.
       style: function () {
         return { color: "#555", weight: 1, fillColor: "#f4f1ea", fillOpacity: tiles && !tilesFailed ? 0 : 1 };
       }
@@ -369,151 +453,453 @@
         map.getContainer().setAttribute("data-tiles", "unavailable");
       });
     }
-    // The share of the chosen partner in each country's licensed deposits.
     var choropleth = L.geoJSON(null, {
       style: function (feature) {
-        var share = (feature.properties.partner_shares || {})[view.partner];
-        return { color: "#333", weight: 1, fillColor: options.partnerColours[view.partner] || "#999",
+        var share = (feature.properties.partner_shares || {})[state.layer_partner];
+        return { color: "#333", weight: 1, fillColor: options.partnerColours[state.layer_partner] || "#999",
           fillOpacity: share ? 0.15 + 0.6 * share / 100 : 0 };
       },
       onEachFeature: function (feature, layer) {
         layer.bindTooltip(function () {
           var p = feature.properties;
-          var share = (p.partner_shares || {})[view.partner];
-          return el("span", null, p.name + ": " + view.partner + " " + (share ? share.toFixed(1) + " %" : "0 %") +
-            " of " + (p.licensed_sites || 0) + " licensed deposits");
+          var share = (p.partner_shares || {})[state.layer_partner];
+          return el("span", null, p.name + ": " + state.layer_partner + " " + (share ? share.toFixed(1) + " %" : "0 %") +
+            " " + MESSAGES.ofLicensed.replace("{n}", p.licensed_sites || 0));
         });
       }
     });
-    // MarkerCluster needs a maxZoom, which otherwise only a tile layer gives the map.
     if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
-    // Neutral cluster bubbles: the library's green/yellow/orange would read as commodity colours.
-    var cluster = L.markerClusterGroup({
-      chunkedLoading: true,
-      showCoverageOnHover: false,
-      iconCreateFunction: function (group) {
-        var count = group.getChildCount();
-        var size = count < 10 ? 30 : count < 100 ? 36 : 42;
-        return L.divIcon({ html: "<div><span>" + count + "</span></div>", className: "marker-cluster atlas-cluster",
-          iconSize: L.point(size, size) });
-      }
-    });
-    options.cluster = cluster;
+    var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
+      iconCreateFunction: clusterIcon });
     var markers = {};
+    var features = [];
     map.attributionControl.addAttribution(options.attribution);
-    var status = control("bottomleft", "atlas-status", function () {}).addTo(map);
-    var statusDiv = status.getContainer();
-    var legendControl = legend("Commodity group", options.colours);
+    var statusDiv = control("bottomleft", "atlas-status", function () {}).addTo(map).getContainer();
+    var legendControl = control("bottomright", "atlas-legend", function () {}).addTo(map);
     var coverageLine = el("div", "atlas-coverage");
+    collapsible(legendControl.getContainer());
+
+    function siteUrl(p) { return withParams(p.url, { as_of: asOf() }); }
+    function popupFor(p) {
+      var box = popupContent(p);
+      box.querySelector("a").href = siteUrl(p);
+      return box;
+    }
 
     function loadCountries() {
-      fetchJson(withParams(options.endpoints.countries, { as_of: view.asOf })).then(function (fc) {
+      fetchJson(withParams(options.endpoints.countries, { as_of: asOf() })).then(function (fc) {
         outlines.clearLayers();
         outlines.addData(fc);
         outlines.bringToBack();
         choropleth.clearLayers();
         choropleth.addData(fc);
-      }).catch(function (err) { statusDiv.textContent = "Outlines failed: " + err.message; });
+      }).catch(function (err) { statusDiv.textContent = MESSAGES.outlinesFailed + err.message; });
     }
 
-    // The country and commodity filters of the Download panel; a later load wins over one still on its way.
-    var filter = { country: "", commodity: "" };
     var loads = 0;
     function loadSites() {
       var load = ++loads;
-      statusDiv.textContent = "Loading sites…";
+      statusDiv.textContent = MESSAGES.loading;
       statusDiv.classList.remove("error");
-      var url = withParams(options.endpoints.sites,
-        { as_of: view.asOf, country: filter.country, commodity: filter.commodity });
-      fetchJson(url).then(function (fc) {
+      fetchJson(withParams(options.endpoints.sites, filterParams(state))).then(function (fc) {
         if (load !== loads) { return; }
         cluster.clearLayers();
         markers = {};
+        features = fc.features;
+        var mapped = 0;
         var layer = L.geoJSON(fc, {
           pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, siteStyle(feature.properties, view, options));
+            return L.circleMarker(latlng, siteStyle(feature.properties, view(), options));
           },
           onEachFeature: function (feature, layer) {
+            mapped += 1;
             markers[feature.properties.site_id] = layer;
-            layer.bindPopup(function () { return popupContent(feature.properties); });
+            layer.bindPopup(function () { return popupFor(feature.properties); });
             layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
           }
         });
         cluster.addLayer(layer);
-        search.markers = markers;
-        statusDiv.textContent = fc.numberReturned + " mapped sites";
-        statusDiv.setAttribute("data-sites", String(fc.numberReturned));
-        statusDiv.setAttribute("data-as-of", view.asOf);
-        statusDiv.setAttribute("data-filter", [filter.country, filter.commodity].join("|"));
+        statusDiv.textContent = MESSAGES.mapped.replace("{n}", mapped).replace("{m}", fc.numberMatched);
+        statusDiv.setAttribute("data-sites", String(mapped));
+        statusDiv.setAttribute("data-matched", String(fc.numberMatched));
+        statusDiv.setAttribute("data-as-of", asOf());
+        statusDiv.setAttribute("data-filter", stateQuery(state));
+        renderTable();
       }).catch(function (err) {
-        statusDiv.textContent = "Sites failed to load: " + err.message;
+        statusDiv.textContent = MESSAGES.sitesFailed + err.message;
         statusDiv.classList.add("error");
       });
     }
 
     function recolour() {
-      cluster.eachLayer(function (layer) {
-        layer.setStyle(siteStyle(layer.feature.properties, view, options));
-      });
+      cluster.eachLayer(function (layer) { layer.setStyle(siteStyle(layer.feature.properties, view(), options)); });
       cluster.refreshClusters();
-      fillLegendFor(view);
+      fillLegendFor();
       choropleth.setStyle(choropleth.options.style);
     }
 
-    function fillLegendFor(current) {
+    function fillLegendFor() {
       var div = legendControl.getContainer();
-      if (current.mode === "partner") {
+      if (state.colour === "partner") {
         var colours = Object.assign({}, options.partnerColours);
         delete colours.unknown;
-        fillLegend(div, "Controlling partner", colours, Object.keys(options.coverageLabels).map(function (kind) {
+        fillLegend(div, MESSAGES.legendPartner, colours, Object.keys(options.coverageLabels).map(function (kind) {
           return { kind: kind.replace(" ", "-"), label: options.coverageLabels[kind] };
         }));
       } else {
-        fillLegend(div, "Commodity group", options.colours);
+        fillLegend(div, MESSAGES.legendGroup, options.colours);
       }
       div.appendChild(coverageLine);
     }
 
-    var search = { markers: markers };
-    // A handle on the live map for scripts and tests: the clustered sites and the current view.
-    window.AtlasMap.current = { map: map, cluster: cluster, view: function () { return view; } };
+    /* ---- The workspace: filters with counts, date slider, table, downloads, search, all in the URL. ---- */
+    var form = document.getElementById("atlas-filter-form");
+    var slider = document.getElementById("atlas-slider");
+    var dateInput = document.getElementById("atlas-date");
+    var dateLabel = document.getElementById("atlas-date-label");
+    var tableBox = document.getElementById("atlas-table-box");
+    var inview = document.getElementById("atlas-inview");
+    var start = new Date((slider ? slider.getAttribute("data-start") : "2000-01-01") + "T00:00:00Z");
+    function monthIndex(day) {
+      var d = new Date(day + "T00:00:00Z");
+      return (d.getUTCFullYear() - start.getUTCFullYear()) * 12 + d.getUTCMonth() - start.getUTCMonth();
+    }
+    function monthDay(index) {
+      var d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + index, 1));
+      var iso = d.toISOString().slice(0, 10);
+      return iso > today() ? today() : iso;
+    }
+
+    function writeUrl(push) {
+      var url = window.location.pathname + stateQuery(state);
+      if (push) { window.history.pushState(null, "", url); } else { window.history.replaceState(null, "", url); }
+      updateLinks();
+    }
+
+    /* Every link the page makes carries the view's date (and the workspace's filters where the target reads them). */
+    function updateLinks() {
+      document.querySelectorAll("header a").forEach(function (a) {
+        if (!a.hasAttribute("data-base")) { a.setAttribute("data-base", a.getAttribute("href")); }
+        var base = a.getAttribute("data-base");
+        a.href = /\/api\//.test(base) ? base : withParams(base, { as_of: state.as_of });
+      });
+      var between = document.getElementById("atlas-between-link");
+      var compare = document.getElementById("atlas-compare");
+      if (between && compare) {
+        var a = compare.value || "2020-01-01";
+        var b = asOf();
+        between.href = withParams(options.endpoints.between || between.getAttribute("href"),
+          { from: a < b ? a : b, to: a < b ? b : a });
+      }
+      var extra = inview && inview.checked ? { bbox: boundsParam(map) } : {};
+      document.querySelectorAll("#atlas-downloads a[data-format]").forEach(function (a) {
+        a.href = withParams(options.endpoints.sites.split("?")[0],
+          Object.assign({ f: a.getAttribute("data-format") }, filterParams(state), extra));
+      });
+    }
+
+    function applyStateToControls() {
+      if (form) {
+        Array.prototype.forEach.call(form.elements, function (node) {
+          if (!node.name || !(node.name in state)) { return; }
+          if (node.tagName === "SELECT" && state[node.name] &&
+              !Array.prototype.some.call(node.options, function (o) { return o.value === state[node.name]; })) {
+            var opt = el("option", null, state[node.name]);
+            opt.value = state[node.name];
+            node.appendChild(opt);
+          }
+          node.value = state[node.name];
+        });
+      }
+      if (slider) {
+        slider.max = String(monthIndex(today()));
+        slider.value = String(monthIndex(asOf()));
+        dateInput.value = asOf();
+        dateLabel.textContent = asOf();
+      }
+      if (tableBox) { tableBox.open = state.table === "open"; }
+      if (inview) { inview.checked = state.inview === "1"; }
+    }
+
+    var facetLoads = 0;
+    function loadFacets() {
+      if (!options.endpoints.facets || !form) { return; }
+      var load = ++facetLoads;
+      fetchJson(withParams(options.endpoints.facets, filterParams(state))).then(function (body) {
+        if (load !== facetLoads) { return; }
+        var counts = body.counts;
+        document.getElementById("atlas-matched").textContent =
+          MESSAGES.matched.replace("{n}", counts.total.matched);
+        var byName = { country: "countries", commodity: "commodities", deposit_type: "deposit_types",
+          status: "statuses", partner: "partners", partner_any: "partners_any", licensed: "licensed",
+          holder_unknown: "holder_unknown", corridor: "corridor" };
+        Object.keys(byName).forEach(function (name) {
+          var select = form.elements[name];
+          var facet = counts[byName[name]] || {};
+          if (select.hasAttribute("data-dynamic")) {
+            var current = select.value;
+            var keep = select.options[0];
+            select.replaceChildren(keep);
+            Object.keys(facet).sort(function (a, b) { return facet[b] - facet[a]; }).slice(0, 40)
+              .forEach(function (value) {
+                var opt = el("option", null, value);
+                opt.value = value;
+                select.appendChild(opt);
+              });
+            if (current && !facet[current]) {
+              var missing = el("option", null, current);
+              missing.value = current;
+              select.appendChild(missing);
+            }
+            select.value = current;
+          }
+          Array.prototype.forEach.call(select.options, function (opt) {
+            if (!opt.hasAttribute("data-label")) { opt.setAttribute("data-label", opt.textContent); }
+            var label = opt.getAttribute("data-label");
+            opt.textContent = opt.value ? label + " (" + (facet[opt.value] || 0) + ")" : label;
+            opt.setAttribute("data-count", opt.value ? String(facet[opt.value] || 0) : "");
+          });
+        });
+        form.setAttribute("data-counted", stateQuery(state));
+      }).catch(function (err) { statusDiv.textContent = MESSAGES.facetsFailed + err.message; });
+    }
+
+    function reload(push) {
+      writeUrl(push);
+      loadSites();
+      loadFacets();
+    }
+
+    function setDate(day, push) {
+      if (!day || day === asOf()) { return; }
+      state.as_of = day === today() ? "" : day;
+      applyStateToControls();
+      writeUrl(push);
+      loadSites();
+      loadFacets();
+      loadCountries();
+      showCoverage(coverageLine, options, asOf());
+    }
+
+    if (form) {
+      form.addEventListener("change", function (event) {
+        var node = event.target;
+        if (!node.name) { return; }
+        state[node.name] = node.value;
+        state.page = "1";
+        if (node.hasAttribute("data-view")) { writeUrl(true); recolour(); } else { reload(true); }
+      });
+      form.addEventListener("submit", function (event) { event.preventDefault(); });
+      document.getElementById("atlas-reset").addEventListener("click", function () {
+        FILTER_KEYS.forEach(function (key) { state[key] = ""; });
+        applyStateToControls();
+        reload(true);
+      });
+    }
+    if (slider) {
+      var slideTimer = null;
+      slider.addEventListener("input", function () {
+        dateLabel.textContent = monthDay(Number(slider.value));
+        clearTimeout(slideTimer);
+        slideTimer = setTimeout(function () { setDate(monthDay(Number(slider.value)), false); }, 250);
+      });
+      slider.addEventListener("change", function () {
+        clearTimeout(slideTimer);
+        setDate(monthDay(Number(slider.value)), true);
+      });
+      dateInput.addEventListener("change", function () { setDate(dateInput.value, true); });
+      document.getElementById("atlas-compare").addEventListener("change", updateLinks);
+      var play = document.getElementById("atlas-play");
+      var playing = null;
+      play.addEventListener("click", function () {
+        if (playing) {
+          clearInterval(playing);
+          playing = null;
+          play.setAttribute("aria-pressed", "false");
+          return;
+        }
+        play.setAttribute("aria-pressed", "true");
+        var index = monthIndex(asOf()) >= Number(slider.max) ? 0 : monthIndex(asOf());
+        playing = setInterval(function () {
+          index = Math.min(index + 12, Number(slider.max));
+          setDate(monthDay(index), false);
+          if (index >= Number(slider.max)) { clearInterval(playing); playing = null; play.setAttribute("aria-pressed", "false"); }
+        }, 1500);
+      });
+    }
+
+    /* The table: exactly the sites the filters select (or those of them in the map view), sorted and paged. */
+    function tableRows() {
+      if (!(inview && inview.checked)) { return features.slice(); }
+      var bounds = map.getBounds();
+      return features.filter(function (f) {
+        return f.geometry && bounds.contains([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+      });
+    }
+    function visibleColumns() {
+      return state.cols ? state.cols.split(",").filter(function (c) { return COLUMNS.indexOf(c) >= 0; })
+        : DEFAULT_COLUMNS;
+    }
+    function renderTable() {
+      var table = document.getElementById("atlas-table");
+      if (!table || !(tableBox && tableBox.open)) { return; }
+      var columns = visibleColumns();
+      var rows = tableRows();
+      var dir = state.dir === "desc" ? -1 : 1;
+      var sortColumn = COLUMNS.indexOf(state.sort) >= 0 ? state.sort : "name";
+      rows.sort(function (a, b) {
+        var x = sortKey(a.properties, sortColumn, partners);
+        var y = sortKey(b.properties, sortColumn, partners);
+        return x < y ? -dir : x > y ? dir : 0;
+      });
+      var pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+      var pageNo = Math.min(Math.max(1, Number(state.page) || 1), pages);
+      var head = el("tr");
+      columns.forEach(function (column) {
+        var th = el("th");
+        th.setAttribute("aria-sort", column === sortColumn ? (dir > 0 ? "ascending" : "descending") : "none");
+        var button = el("button", "atlas-sort", MESSAGES.columns[column] +
+          (column === sortColumn ? (dir > 0 ? " ▲" : " ▼") : ""));
+        button.type = "button";
+        button.setAttribute("data-column", column);
+        button.addEventListener("click", function () {
+          state.dir = state.sort === column && state.dir !== "desc" ? "desc" : "asc";
+          state.sort = column;
+          writeUrl(false);
+          renderTable();
+        });
+        th.appendChild(button);
+        head.appendChild(th);
+      });
+      table.tHead.replaceChildren(head);
+      var body = table.tBodies[0];
+      body.replaceChildren();
+      rows.slice((pageNo - 1) * PAGE_SIZE, pageNo * PAGE_SIZE).forEach(function (f) {
+        var tr = el("tr");
+        tr.tabIndex = 0;
+        tr.setAttribute("data-site-id", f.properties.site_id);
+        columns.forEach(function (column) { tr.appendChild(el("td", null, cellValue(f.properties, column, partners))); });
+        tr.addEventListener("click", function () { showSite(f); });
+        tr.addEventListener("keydown", function (event) { if (event.key === "Enter") { showSite(f); } });
+        body.appendChild(tr);
+      });
+      table.setAttribute("data-rows", String(rows.length));
+      var pager = document.getElementById("atlas-pager");
+      pager.replaceChildren();
+      [[MESSAGES.previous, pageNo - 1], [MESSAGES.next, pageNo + 1]].forEach(function (entry, i) {
+        var button = el("button", null, entry[0]);
+        button.type = "button";
+        button.disabled = entry[1] < 1 || entry[1] > pages;
+        button.addEventListener("click", function () { state.page = String(entry[1]); writeUrl(false); renderTable(); });
+        pager.appendChild(button);
+        if (i === 0) {
+          pager.appendChild(el("span", null, MESSAGES.page.replace("{p}", pageNo).replace("{n}", pages)
+            .replace("{rows}", rows.length)));
+        }
+      });
+      updateLinks();
+    }
+    function renderColumnChoice() {
+      var box = document.getElementById("atlas-column-choice");
+      if (!box) { return; }
+      box.replaceChildren();
+      COLUMNS.forEach(function (column) {
+        var label = el("label");
+        var check = el("input");
+        check.type = "checkbox";
+        check.value = column;
+        check.checked = visibleColumns().indexOf(column) >= 0;
+        check.addEventListener("change", function () {
+          var chosen = Array.prototype.filter.call(box.querySelectorAll("input"), function (c) { return c.checked; })
+            .map(function (c) { return c.value; });
+          state.cols = chosen.join(",") === DEFAULT_COLUMNS.join(",") ? "" : chosen.join(",");
+          writeUrl(false);
+          renderTable();
+        });
+        label.appendChild(check);
+        label.appendChild(document.createTextNode(" " + MESSAGES.columns[column]));
+        box.appendChild(label);
+      });
+    }
+    if (tableBox) {
+      tableBox.addEventListener("toggle", function () {
+        state.table = tableBox.open ? "open" : "";
+        writeUrl(false);
+        renderTable();
+      });
+      inview.addEventListener("change", function () {
+        state.inview = inview.checked ? "1" : "";
+        state.page = "1";
+        writeUrl(false);
+        renderTable();
+      });
+    }
+    map.on("moveend", function () {
+      var c = map.getCenter();
+      state.at = [c.lat.toFixed(4), c.lng.toFixed(4), map.getZoom()].join(",");
+      writeUrl(false);
+      if (inview && inview.checked) { renderTable(); }
+    });
+
+    /* Open a site: its marker's popup (the marker carries the view's as_of), zoomed to its precision. */
+    function showSite(feature) {
+      var p = feature.properties;
+      var marker = markers[p.site_id];
+      var props = marker ? marker.feature.properties : p;
+      if (!feature.geometry && !marker) { window.location.href = siteUrl(p); return; }
+      var latlng = marker ? marker.getLatLng() : L.latLng(feature.geometry.coordinates[1], feature.geometry.coordinates[0]);
+      zoomToSite(map, latlng, props.location_precision_km);
+      map.openPopup(popupFor(props), latlng);
+    }
+
+    searchPanel({
+        endpoint: options.endpoints.search, asOf: asOf,
+        onSite: showSite,
+        onCommodity: function (value) { state.commodity = value; state.page = "1"; applyStateToControls(); reload(true); },
+        onCountry: function (code) { state.country = code; state.page = "1"; applyStateToControls(); reload(true); },
+        onLink: function (url) { window.location.href = url; }
+    });
+
+    window.addEventListener("popstate", function () {
+      var before = asOf();
+      state = stateFromUrl();
+      applyStateToControls();
+      updateLinks();
+      loadSites();
+      loadFacets();
+      if (asOf() !== before) { loadCountries(); showCoverage(coverageLine, options, asOf()); }
+      recolour();
+    });
+
+    if (state.at) {
+      var at = state.at.split(",").map(Number);
+      if (at.length === 3 && at.every(isFinite)) { map.setView([at[0], at[1]], at[2], { animate: false }); }
+    }
+    window.AtlasMap.current = { map: map, cluster: cluster, view: view, state: function () { return state; },
+      markers: function () { return markers; } };
+    applyStateToControls();
+    renderColumnChoice();
+    updateLinks();
     loadCountries();
     loadSites();
+    loadFacets();
     cluster.addTo(map);
 
     var bases = {};
-    if (tiles) { bases["OpenStreetMap"] = tiles; }
-    var overlays = { "Country outlines": outlines, "Deposit sites": cluster, "Partner share by country": choropleth };
+    if (tiles) { bases[MESSAGES.baseMap] = tiles; }
+    var overlays = {};
+    overlays[MESSAGES.outlines] = outlines;
+    overlays[MESSAGES.sites] = cluster;
+    overlays[MESSAGES.choropleth] = choropleth;
     if (options.endpoints.corridorSegments) {
       var transport = transportLayers(map, options, statusDiv);
       Object.assign(overlays, transport);
       window.AtlasMap.current.transport = transport;
     }
     L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
-    var download = null;
-    viewControl(options, function (next) {
-      var reload = next.asOf !== view.asOf;
-      view = next;
-      if (reload) {
-        loadSites();
-        loadCountries();
-        showCoverage(coverageLine, options, view.asOf);
-      } else { recolour(); }
-      if (reload) { setTimeout(recolour, 0); }
-      if (download) { download.refresh(); }
-    }).addTo(map);
-    if (options.download) {
-      download = downloadPanel(map, options, function () { return view; }, function (next) {
-        filter = next;
-        loadSites();
-      });
-      window.AtlasMap.current.download = download;
-    }
-    legendControl.addTo(map);
-    fillLegendFor(view);
-    showCoverage(coverageLine, options, view.asOf);
-    searchBox(map, options, search).addTo(map);
+    fillLegendFor();
+    showCoverage(coverageLine, options, asOf());
   }
 
-  window.AtlasMap = { init: init, popupContent: popupContent };
+  window.AtlasMap = { init: init, popupContent: popupContent, messages: MESSAGES };
 })();
