@@ -25,6 +25,7 @@ from layers.schema import (
     GATEWAYS,
     LICENCE_SITES,
     LICENCES,
+    LINK_CANDIDATES,
     OWNERSHIP,
     QUARANTINE,
     RAILWAYS,
@@ -38,7 +39,7 @@ from layers.schema import (
 log = logging.getLogger(__name__)
 
 #: Bumped when a layer's columns change, so an app never reads a store of another layout.
-STORE_FORMAT = "5"
+STORE_FORMAT = "6"
 
 #: Layers every store holds, with their contracts. ``build_info`` and ``sources`` are key tables.
 STORE_LAYERS: dict[str, LayerSchema] = {
@@ -58,12 +59,14 @@ STORE_LAYERS: dict[str, LayerSchema] = {
     "gateways": GATEWAYS,
     "corridors": CORRIDORS,
     "corridor_waypoints": CORRIDOR_WAYPOINTS,
+    "link_candidates": LINK_CANDIDATES,
 }
 
 #: Layers :func:`write_store` writes empty, with their schema, when it is not given them: the relation and
 #: transport layers, whose sources a build may lack (the build report then names the source as skipped).
 OPTIONAL_LAYERS = ("companies", "ownership", "licences", "licence_sites", "agreements", "country_profiles",
-                   "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints")
+                   "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints",
+                   "link_candidates")
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Store:
     gateways: gpd.GeoDataFrame = field(default_factory=GATEWAYS.empty)
     corridors: pd.DataFrame = field(default_factory=CORRIDORS.empty)
     corridor_waypoints: gpd.GeoDataFrame = field(default_factory=CORRIDOR_WAYPOINTS.empty)
+    link_candidates: pd.DataFrame = field(default_factory=LINK_CANDIDATES.empty)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Return a layer by its store name."""
