@@ -24,7 +24,9 @@ def check_countries(
     look swapped; the atlas does not swap them itself, because nothing but the outline says which reading is
     right) or when it lies in no country of the atlas. A point that lies inside another atlas country is a good
     point under a wrong label (Lyangar, labelled KG, lies in Uzbekistan, where the GSC record of the deposit
-    puts it): the record is kept, its ``country`` taken from the point, and ``country_check`` says so.
+    puts it): the record is kept, its ``country`` taken from the point, and ``country_check`` says so. So is a
+    point more than :data:`COUNTRY_NOTE_KM` inside another atlas country (Dalnee, labelled TJ, 11 km into
+    Uzbekistan's Almalyk district); points nearer a border keep their label.
 
     Parameters
     ----------
@@ -55,7 +57,9 @@ def check_countries(
     far = located & (outside > precision)
     kept = records.copy()
     noted = located & ~far & (outside > COUNTRY_NOTE_KM)
-    for index in records.index[noted]:
+    for index in records.index[noted & where.isin(ATLAS_COUNTRIES)]:
+        _relabel(kept, index, float(outside[index]), where[index])
+    for index in records.index[noted & ~where.isin(ATLAS_COUNTRIES)]:
         kept.at[index, "country_check"] = (f"point lies {outside[index]:.0f} km outside {records.at[index, 'country']} "
                                            f"(in {where[index] or 'no country'})")
     # One outline distance call for every refused point with lon and lat exchanged (dissolving is per call).
@@ -65,16 +69,19 @@ def check_countries(
     refused_at, refused = [], []
     for index in records.index[far]:
         if float(flipped[index]) > float(precision[index]) and where[index] in ATLAS_COUNTRIES:
-            kept.at[index, "country_check"] = (
-                f"country label {records.at[index, 'country']} disagrees with the point, which lies "
-                f"{outside[index]:.0f} km outside {records.at[index, 'country']} in {where[index]}; "
-                f"country taken from the point")
-            kept.at[index, "country"] = where[index]
+            _relabel(kept, index, float(outside[index]), where[index])
             continue
         refused_at.append(index)
         refused.append(_refusal(records.loc[index], float(outside[index]), float(precision[index]), where[index],
                                 float(flipped[index])))
     return kept.drop(index=refused_at), make_quarantine(refused, "country check")
+
+
+def _relabel(kept: gpd.GeoDataFrame, index, outside_km: float, inside: str) -> None:
+    label = kept.at[index, "country"]
+    kept.at[index, "country_check"] = (f"country label {label} disagrees with the point, which lies "
+                                       f"{outside_km:.0f} km outside {label} in {inside}; country taken from the point")
+    kept.at[index, "country"] = inside
 
 
 def _refusal(record: pd.Series, km: float, limit: float, inside: str, flipped_km: float) -> dict:

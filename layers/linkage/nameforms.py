@@ -37,6 +37,8 @@ _UNNAMED_CORES = frozenset(name_key(word) for word in UNNAMED)
 # lone I, V or X keeps the meaning layers.names gives it.
 _ROMAN = re.compile(r"(?<![a-z])(x{0,3})(ix|iv|v?i{0,3})(?![a-z])", re.IGNORECASE)
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+# A last word of one Latin letter other than the Roman numerals I, V, X: "Druzhba A".
+_LETTER = re.compile(r"[\s-]([a-hj-uwyzA-HJ-UWYZ])\s*$")
 
 _BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
 _SEPARATORS = re.compile(r"[/,;]")
@@ -81,15 +83,24 @@ def parse_form(text: str, primary: bool = True) -> NameForm | None:
         None for names without letters, names that are only numbers or directions, and names such as
         ``"unnamed"``.
     """
+    text, letter = _designator(text)
     key = name_key(_roman_to_digits(text))
     parts = key.split()
     directions = tuple(p for p in parts if p in CANONICAL_DIRECTIONS)
-    numbers = tuple(p for p in parts if p.isdigit())
+    numbers = tuple(p for p in parts if p.isdigit()) + letter
     core = "".join(p for p in parts if p not in CANONICAL_DIRECTIONS and not p.isdigit())
     if not core or core in _UNNAMED_CORES:
         return None
     return NameForm(key=key, core=core, numbers=numbers, directions=directions, skeleton=skeleton(core),
                     primary=primary)
+
+
+def _designator(text: str) -> tuple[str, tuple[str, ...]]:
+    """Split off a closing one-letter designator ("Druzhba A", "Druzhba B"), which numbers like a digit does."""
+    match = _LETTER.search(text)
+    if not match or not _WORDS.search(transliterate(text[: match.start()])):
+        return text, ()
+    return text[: match.start()], (match.group(1).lower(),)
 
 
 def _roman_value(numeral: str) -> int:
@@ -124,8 +135,17 @@ def _is_group_label(text: str) -> bool:
 
 
 def _alternatives(name: str) -> list[str]:
-    """Return the alternatives a name spells out: bracketed parts and parts between separators."""
-    inner = [chunk for chunk in _BRACKETED.findall(name) if not _is_group_label(chunk)]
+    """Return the alternatives a name spells out: bracketed parts and parts between separators.
+
+    A bracket followed by more words names only what precedes it: "Kounrad (Qonyrat) Waste Rock Dumps" gives
+    "Qonyrat Waste Rock Dumps", never plain "Qonyrat".
+    """
+    inner = []
+    for match in _BRACKETED.finditer(name):
+        if _is_group_label(match.group(1)):
+            continue
+        tail = _BRACKETED.sub(" ", name[match.end():])
+        inner.append(f"{match.group(1)} {tail}" if tail.strip() else match.group(1))
     outer = _BRACKETED.sub(" ", name)
     parts = [p for p in _SEPARATORS.split(outer)]
     for chunk in inner:

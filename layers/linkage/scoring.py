@@ -34,20 +34,22 @@ JW_LOW = 0.85
 #: A core this long or longer that starts the other core counts as ``fuzzy_low``.
 PREFIX_MIN = 5
 
-#: Commodities: any element in common; only a commodity group in common; nothing in common; a side has none.
-COMMODITY_LEVELS = {"shared": (0.70, 0.20), "group": (0.20, 0.30), "disjoint": (0.10, 0.50)}
+#: Commodities: half or more in common (Jaccard >= 0.5); some in common; only a commodity group in common;
+#: nothing in common. A side without commodities is not compared.
+COMMODITY_LEVELS = {"most": (0.45, 0.06), "shared": (0.30, 0.16), "group": (0.15, 0.28), "disjoint": (0.20, 0.50)}
+MOST_SHARED = 0.5
 #: Deposit types are written differently by each dataset, so only agreement is evidence.
 DEPOSIT_TYPE_LEVELS = {"shared": (0.25, 0.10)}
 COUNTRY_LEVELS = {"same": (0.98, 0.70), "different": (0.02, 0.30)}
 #: Two records of one dataset: a dataset seldom lists one deposit twice.
-SAME_DATASET = (0.02, 0.20)
+SAME_DATASET = (0.05, 0.20)
 
 #: Prior weights (log2 odds) by how a pair was found.
-PRIOR_SPATIAL = -6.0  # about 1 in 60 spatial neighbours is the same deposit (docs/LINKAGE.md)
+PRIOR_SPATIAL = -5.5  # about 1 in 45 spatial neighbours is the same deposit (docs/LINKAGE.md)
 PRIOR_NAME = -2.0  # about 1 in 5 same-country records sharing a name block, with no location to compare
 
 #: Pairs scoring at least this merge; between REVIEW_MIN and it, a curator decides (the review queue).
-MERGE_MIN = 3.0
+MERGE_MIN = 2.5
 REVIEW_MIN = -1.0
 
 
@@ -173,6 +175,7 @@ def score_pair(a: dict, b: dict, distance_km: float, *, prior: float) -> Compari
 def _commodity_level(a: dict, b: dict) -> str:
     if not a["commodity_set"] or not b["commodity_set"]:
         return ""
-    if a["commodity_set"] & b["commodity_set"]:
-        return "shared"
+    shared = a["commodity_set"] & b["commodity_set"]
+    if shared:
+        return "most" if len(shared) / len(a["commodity_set"] | b["commodity_set"]) >= MOST_SHARED else "shared"
     return "group" if a["group_set"] & b["group_set"] else "disjoint"
