@@ -30,6 +30,13 @@ GROUP_WORDS = frozenset({
     "group", "groups", "district", "area", "belt", "massif", "field", "orefield", "basin", "region", "zone",
     "gruppa", "rayon", "raion", "mestorozhdenii",
 })
+#: Commodity words in a name ("Muruntau gold deposit", "Kempirsai chromite") say what is mined, not which
+#: deposit; they are dropped when another word remains.
+COMMODITY_WORDS = frozenset({
+    "gold", "silver", "copper", "tungsten", "tin", "nickel", "cobalt", "chromite", "chrome", "iron", "uranium",
+    "lead", "zinc", "molybdenum", "phosphorite", "phosphate", "potash", "salt", "bauxite", "coal", "fluorite",
+    "lithium", "manganese", "vanadium", "titanium", "tantalum", "niobium", "beryllium", "polymetallic",
+})
 #: Names that carry no name at all; a record named so is never matched by its name.
 UNNAMED = frozenset({"unnamed", "unknown", "noname", "none", "bezymiannoe", "bezymyannoe", "безымянное"})
 _UNNAMED_CORES = frozenset(name_key(word) for word in UNNAMED)
@@ -40,6 +47,7 @@ _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 # A last word of one Latin letter other than the Roman numerals I, V, X: "Druzhba A".
 _LETTER = re.compile(r"[\s-]([a-hj-uwyzA-HJ-UWYZ])\s*$")
 
+_SPLIT = re.compile(r"\s+")
 _BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
 _SEPARATORS = re.compile(r"[/,;]")
 _WORDS = re.compile(r"[a-z]+")
@@ -83,7 +91,7 @@ def parse_form(text: str, primary: bool = True) -> NameForm | None:
         None for names without letters, names that are only numbers or directions, and names such as
         ``"unnamed"``.
     """
-    text, letter = _designator(text)
+    text, letter = _designator(_drop_commodity_words(text))
     key = name_key(_roman_to_digits(text))
     parts = key.split()
     directions = tuple(p for p in parts if p in CANONICAL_DIRECTIONS)
@@ -93,6 +101,13 @@ def parse_form(text: str, primary: bool = True) -> NameForm | None:
         return None
     return NameForm(key=key, core=core, numbers=numbers, directions=directions, skeleton=skeleton(core),
                     primary=primary)
+
+
+def _drop_commodity_words(text: str) -> str:
+    words = _WORDS.findall(transliterate(text))
+    if not any(w in COMMODITY_WORDS for w in words) or all(w in COMMODITY_WORDS for w in words):
+        return text
+    return " ".join(w for w in _SPLIT.split(text) if transliterate(w).strip(" -,.") not in COMMODITY_WORDS)
 
 
 def _designator(text: str) -> tuple[str, tuple[str, ...]]:

@@ -55,7 +55,7 @@ def review_frame(rows: list[dict], scored: dict[tuple[int, int], Comparison], pa
     """
     out = []
     for pair in pairs:
-        a, b = rows[pair[0]], rows[pair[1]]
+        a, b = sorted((rows[pair[0]], rows[pair[1]]), key=lambda row: row["record_id"])
         comparison = scored[pair]
         leaning = "same" if comparison.score > 0 else "different"
         out.append({

@@ -93,10 +93,10 @@ def compare_forms(a: NameForm, b: NameForm) -> str:
     """
     if a.directions != b.directions:
         return "conflict"
-    numbers_a, numbers_b = _numbers(a), _numbers(b)
-    if numbers_a and numbers_b and numbers_a != numbers_b:
+    if a.numbers and b.numbers and a.numbers != b.numbers:
         return "conflict"
-    one_sided = numbers_a != numbers_b
+    # A lone "1" is how one list writes the deposit another gives unnumbered (Chulaktau-I = Chulak Tau Mine).
+    one_sided = a.numbers != b.numbers and not {a.numbers, b.numbers} == {(), ("1",)}
     if a.core == b.core:
         return "number_partial" if one_sided else "exact"
     if len(a.skeleton) >= 3 and a.skeleton == b.skeleton:
@@ -108,11 +108,6 @@ def compare_forms(a: NameForm, b: NameForm) -> str:
     if similarity >= JW_LOW or (len(short) >= PREFIX_MIN and long_.startswith(short)):
         return "fuzzy_low"
     return "different"
-
-
-def _numbers(form: NameForm) -> tuple[str, ...]:
-    # A lone "1" is how one list writes the deposit another gives unnumbered (Chulaktau-I = Chulak Tau Mine).
-    return () if form.numbers == ("1",) else form.numbers
 
 
 _ORDER = {level: i for i, level in enumerate(NAME_LEVELS)}
