@@ -26,7 +26,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     StoreError
         If the store is missing or was written by an incompatible build.
     """
-    from webapp import api, api_corridors, api_ownership, ogc, openapi, pages
+    from webapp import api, api_corridors, api_ownership, ogc, openapi, pages, review
     from webapp.errors import register_error_handlers
     from webapp.public_url import install_url_policy
 
@@ -40,6 +40,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(api_corridors.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(review.bp)
     register_error_handlers(app)
     install_url_policy(app, settings.server.public_url, settings.server.trusted_proxies)
     return app

@@ -74,3 +74,30 @@ def review_frame(rows: list[dict], scored: dict[tuple[int, int], Comparison], pa
         frame[column] = frame[column].astype("float64")
     validate(frame, LINK_CANDIDATES, what="link_candidates from linkage")
     return frame
+
+
+def filter_queue(queue: pd.DataFrame, *, countries: list[str] | None = None,
+                 datasets: list[str] | None = None) -> pd.DataFrame:
+    """Return the review-queue rows matching the filters, best score first.
+
+    Parameters
+    ----------
+    queue : DataFrame
+        The ``link_candidates`` layer.
+    countries : list of str, optional
+        ISO codes: a row matches when either record's country is one of them.
+    datasets : list of str, optional
+        Dataset names: a row matches when either record's dataset is one of them.
+
+    Returns
+    -------
+    DataFrame
+        The matching rows, sorted by score (highest first), then record ids.
+    """
+    keep = pd.Series(True, index=queue.index)
+    if countries:
+        keep &= queue["country_a"].isin(countries) | queue["country_b"].isin(countries)
+    if datasets:
+        keep &= queue["dataset_a"].isin(datasets) | queue["dataset_b"].isin(datasets)
+    return queue[keep].sort_values(["score", "record_a", "record_b"], ascending=[False, True, True],
+                                   ignore_index=True)

@@ -109,7 +109,8 @@ def test_a_point_inside_another_atlas_country_is_kept_under_that_country(countri
                                                                          km: int) -> None:
     records = make_records([_record("a", point)], "test")
     kept, refused = check_countries(records, countries)
-    note = f"country label KZ disagrees with the point, which lies {km} km outside KZ in UZ; country taken from the point"
+    note = (f"country label KZ disagrees with the point, which lies {km} km outside KZ in UZ; "
+            "country taken from the point")
     expected = make_records([{**_record("a", point, country_check=note), "country": "UZ"}], "test")
     assert_geodataframe_equal(kept, expected)
     pd.testing.assert_frame_equal(refused, QUARANTINE.empty())
@@ -147,4 +148,5 @@ def test_real_store_keeps_lyangar_under_the_country_of_its_point(store: Store) -
 def test_real_store_takes_dalnee_country_from_its_point_in_the_almalyk_district(store: Store) -> None:
     dalnee = store.source_records.set_index("record_id").loc["mrdata-major-deposits:1847"]
     assert (dalnee["country"], dalnee["country_check"]) == (
-        "UZ", "country label TJ disagrees with the point, which lies 11 km outside TJ in UZ; country taken from the point")
+        "UZ", "country label TJ disagrees with the point, which lies 11 km outside TJ in UZ; "
+        "country taken from the point")
