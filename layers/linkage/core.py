@@ -46,6 +46,8 @@ SAME_DATASET_LEVELS = ("exact", "translit")
 #: A record without a location joins the best of several sites only when it scores this much (log2) better than
 #: the next; otherwise the pairs go to the review queue.
 CASCADE_MARGIN = 1.0
+#: A coarse spatial name block with more records than this is left to the full-key blocks (see score_candidates).
+MAX_SPATIAL_BLOCK = 2000
 #: Merges run best-named tier first, then closest first: an exact name 1.5 km away beats a fuzzy one 0.4 km away.
 _TIERS = {"exact": 0, "translit": 0}
 
@@ -163,8 +165,22 @@ def _name_blocks(row: dict) -> set[tuple[str, str]]:
     return blocks
 
 
+def _spatial_blocks(row: dict) -> set[str]:
+    """Name blocks of a located record: the first letters of each name's core and of its consonant skeleton (with
+    Kazakh ш and Russian ч folded: Shalkar = Chelkar), and each full key."""
+    blocks: set[str] = set()
+    for form in row["forms"]:
+        blocks |= {"p:" + form.core[:3], "s:" + form.skeleton.replace("ch", "sh")[:3], "k:" + form.key}
+    return blocks
+
+
 def score_candidates(rows: list[dict]) -> dict[tuple[int, int], Comparison]:
     """Score every candidate pair of the spatial and the name index.
+
+    Located records are paired by a k-d tree within each name block (:func:`_spatial_blocks`), so two records
+    are compared only when they are near each other and their names share a block; a coarse block holding more
+    than :data:`MAX_SPATIAL_BLOCK` records (a registry whose names all start alike) is left to the finer
+    full-key blocks. Records without a location are paired through :func:`.candidates.name_pairs`.
 
     Returns
     -------
@@ -173,17 +189,26 @@ def score_candidates(rows: list[dict]) -> dict[tuple[int, int], Comparison]:
         than their largest link distance are not kept.
     """
     scored: dict[tuple[int, int], Comparison] = {}
-    located = [i for i, r in enumerate(rows) if r["located"]]
-    lons = np.array([rows[i]["geometry"].x for i in located], dtype=float)
-    lats = np.array([rows[i]["geometry"].y for i in located], dtype=float)
-    sigmas = np.array([rows[i]["sigma_km"] for i in located], dtype=float)
-    for p, q in spatial_pairs(lons, lats, sigmas):
-        i, j = sorted((located[p], located[q]))
-        distance = distance_km(rows[i], rows[j])
-        if distance <= max_link_km(rows[i]["sigma_km"], rows[j]["sigma_km"]):
-            scored[(i, j)] = score_pair(rows[i], rows[j], distance, prior=PRIOR_SPATIAL)
-    blocks = [_name_blocks(r) for r in rows]
-    for i, j in name_pairs(blocks, [r["located"] for r in rows], [r["dataset"] for r in rows]):
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row["located"]:
+            for block in _spatial_blocks(row):
+                blocks[block].append(i)
+    for block, members in blocks.items():
+        if len(members) < 2 or (len(members) > MAX_SPATIAL_BLOCK and not block.startswith("k:")):
+            continue
+        lons = np.array([rows[i]["geometry"].x for i in members], dtype=float)
+        lats = np.array([rows[i]["geometry"].y for i in members], dtype=float)
+        sigmas = np.array([rows[i]["sigma_km"] for i in members], dtype=float)
+        for p, q in spatial_pairs(lons, lats, sigmas):
+            i, j = sorted((members[p], members[q]))
+            if (i, j) in scored:
+                continue
+            distance = distance_km(rows[i], rows[j])
+            if distance <= max_link_km(rows[i]["sigma_km"], rows[j]["sigma_km"]):
+                scored[(i, j)] = score_pair(rows[i], rows[j], distance, prior=PRIOR_SPATIAL)
+    name_blocks = [_name_blocks(r) for r in rows]
+    for i, j in name_pairs(name_blocks, [r["located"] for r in rows], [r["dataset"] for r in rows]):
         scored[(i, j)] = score_pair(rows[i], rows[j], math.nan, prior=PRIOR_NAME)
     return scored
 
