@@ -22,6 +22,7 @@ import logging
 import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -91,7 +92,7 @@ class LinkageResult:
     scored: dict[tuple[int, int], Comparison] = field(default_factory=dict, repr=False)
 
 
-def link_sites(records: gpd.GeoDataFrame, decisions: list[LinkDecision] = (), *,
+def link_sites(records: gpd.GeoDataFrame, decisions: Sequence[LinkDecision] = (), *,
                decided_on: str = "") -> LinkageResult:
     """Merge source records into sites.
 
@@ -100,7 +101,7 @@ def link_sites(records: gpd.GeoDataFrame, decisions: list[LinkDecision] = (), *,
     records : GeoDataFrame
         Source records (``layers.schema.SOURCE_RECORDS``) of every source, in EPSG:4326, with unique
         ``record_id``.
-    decisions : list of LinkDecision, optional
+    decisions : sequence of LinkDecision, optional
         Curated decisions (``data/curated/links.csv``), honoured over any score in both directions.
     decided_on : str, optional
         The date written into the review queue's ready-to-copy ``links.csv`` lines (ISO); empty leaves it blank.
@@ -260,7 +261,7 @@ class _Clusters:
                 linked += self._union(i, self.position[other], "explicit link")
         return linked, unknown
 
-    def apply_decisions(self, decisions: list[LinkDecision]) -> tuple[int, int, list[str]]:
+    def apply_decisions(self, decisions: Sequence[LinkDecision]) -> tuple[int, int, list[str]]:
         same = different = 0
         unknown: list[str] = []
         for decision in decisions:

@@ -236,7 +236,8 @@ def real_minmod_build(tmp_path_factory, raw_dir):
 def test_real_minmod_replaced_by_an_unreadable_path_keeps_the_full_store(real_minmod_build, kind):
     sources, store = real_minmod_build
     before = store.store_path.read_bytes()
-    assert read_store(store.store_path).build_info["sites_out"] == 1303
+    # 1,303 before issue 10; scored linkage merges duplicates (MinMod and the curated table alone: 1,138).
+    assert read_store(store.store_path).build_info["sites_out"] == 1138
     minmod = sources.raw_dir / "deposits" / "minmod_central_asia_sites.json"
     kept = minmod.with_name("kept.json")
     os.replace(minmod, kept)
@@ -263,5 +264,5 @@ def test_real_minmod_missing_refuses_to_shrink_the_store(real_minmod_build):
         os.replace(kept, minmod)
     assert str(exc_info.value).startswith(
         f"refusing to replace {store.store_path}: it would drop the sources minmod (1387 rows before); "
-        "sites would fall from 1303 to 25 (-98%; at most 10% may go")
+        "sites would fall from 1138 to 25 (-98%; at most 10% may go")
     assert store.store_path.read_bytes() == before
