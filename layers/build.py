@@ -157,7 +157,9 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     sites, linkage = linked.sites, linked.report
     report.linkage = linkage
     if LABELLED_PAIRS.is_file():
-        report.evaluation = [score.line() for score in evaluate(sites, load_pairs(LABELLED_PAIRS))]
+        scores = evaluate(sites, load_pairs(LABELLED_PAIRS))
+        if scores[-1].missing < scores[-1].pairs:  # only a build holding the labelled records is measured
+            report.evaluation = [score.line() for score in scores]
     stage = report.stage("linkage", stage)
     if linkage.unknown_decisions:
         report.notes.append(f"{len(linkage.unknown_decisions)} curated link decisions name records not present: "

@@ -125,6 +125,9 @@ def test_the_build_reports_holder_text_it_could_not_parse(cadastre_build) -> Non
         "source areas_test: 1 rows read",
         f"source ownership_test: SKIPPED: no file at {sources.data_dir / 'ownership.csv'}",
         "note: country check skipped: no countries source present",
+        "linkage: candidate pairs scored: 0; merged: 0; queued for review: 0; curated decisions honoured: 0 same, "
+        "0 different",
+        "linkage: sites per number of sources: 1: 1",
         "licences: 1; joined to sites: 1 (1 links); unjoined: 0; ambiguous: 0; companies added from holder text: 1; "
         "holder text problems: 1; import conflicts: 0",
         "holder text: licence KG-1: could not parse holder text part 'Other Co 40%)'",
