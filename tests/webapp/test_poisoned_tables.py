@@ -121,8 +121,8 @@ def poisoned_client(poisoned_app: Flask) -> FlaskClient:
 
 def _html_pages(app: Flask) -> list[str]:
     state = app.extensions["atlas"]
-    pages = ["/", "/sources", "/partners", "/api/docs", "/review/links?limit=1000", "/ogc?f=html", "/ogc/conformance?f=html",
-             "/ogc/api?f=html", "/ogc/collections?f=html"]
+    pages = ["/", "/sources", "/partners", "/api/docs", "/review/links?limit=1000", "/ogc?f=html",
+             "/ogc/conformance?f=html", "/ogc/api?f=html", "/ogc/collections?f=html"]
     for collection in COLLECTIONS:
         pages += [f"/ogc/collections/{collection}?f=html", f"/ogc/collections/{collection}/items?f=html&limit=50"]
     pages += [f"/companies/{company}" for company in state.graph.companies]
