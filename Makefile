@@ -15,7 +15,7 @@ ANALYSIS := data/analysis/analysis.gpkg
 STORE_INPUTS := $(wildcard layers/*.py layers/linkage/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
 
-.PHONY: run test build data lint bench bench-deps clean
+.PHONY: run dev test build data lint bench bench-deps clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,11 @@ build: $(VENV)/.installed  ## rebuild the store and the corridor analysis now, w
 	$(PY) -m layers.build
 	$(PY) -m geo.analyze
 
-run: $(ANALYSIS)  ## create the environment, build the store and analysis if their inputs are newer, serve the map
-	$(PY) -m flask --app "webapp:create_app()" run --host $(HOST) --port $(PORT)
+run: $(ANALYSIS)  ## create the environment, build the store and analysis if their inputs are newer, serve (gunicorn)
+	ATLAS_HOST=$(HOST) ATLAS_PORT=$(PORT) $(PY) -m webapp.serve
+
+dev: $(ANALYSIS)  ## the same, on Flask's development server, reloading on code changes
+	$(PY) -m flask --app "webapp:create_app()" run --debug --reload --host $(HOST) --port $(PORT)
 
 data: $(VENV)/.installed  ## fetch missing raw sources that have a direct download URL
 	$(PY) -m layers.fetch
@@ -47,13 +50,16 @@ bench-deps:  ## system libraries the pygeoapi side of bench/bench_ogc.py needs (
 	test -e /usr/lib/x86_64-linux-gnu/mod_spatialite.so || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-mod-spatialite)
 
-bench: $(VENV)/.installed bench-deps
+bench: $(VENV)/.installed bench-deps $(ANALYSIS)  ## benchmarks (figures only); the load test serves data/atlas.gpkg
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_linkage.py
 	$(PY) bench/bench_api.py
 	$(PY) bench/bench_corridor_distance.py
 	$(PY) bench/bench_ogc.py
 	$(PY) bench/bench_large_national.py --rows 200000
+	$(PY) bench/bench_scale.py --sizes 10000,100000
+	$(PY) bench/bench_linkage_buckets.py --sizes 1000,2000,4000
+	$(PY) bench/bench_load.py --clients 50 --seconds 60 --compare-dev
 
 clean:
 	rm -rf $(VENV) $(STORE) data/analysis data/analysis-* data/.analysis-* data/.analysis.lock .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Build the store with a large generated national registry file; prints rows/s and peak memory, never asserts.
 
 Run ``python bench/bench_large_national.py --rows 200000``. The file is written on the national template
-(data/templates/national_deposits_template.csv) into a temporary raw-data directory that links the staged data
+(data/templates/national_deposits_template.csv) into a temporary raw-data directory that hard-links the staged data
 (``ATLAS_RAW_DIR`` or ``../shared/data``), so the build reads every real source plus the generated registry.
 """
 
@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -72,12 +73,22 @@ def write_national_file(path: Path, rows: int, seed: int = 1) -> int:
 
 
 def link_staged(raw: Path, staged: Path) -> None:
-    """Make ``raw`` a raw-data directory holding the staged folders (symlinked) and an empty ``national/``."""
+    """Make ``raw`` a raw-data directory holding the staged folders (hard-linked) and an empty ``national/``.
+
+    Not symlinks: the build refuses a source file that resolves outside its raw-data directory.
+    """
     raw.mkdir(parents=True, exist_ok=True)
     for child in staged.iterdir():
         if child.is_dir() and child.name != "national":
-            (raw / child.name).symlink_to(child.resolve(), target_is_directory=True)
+            shutil.copytree(child.resolve(), raw / child.name, copy_function=_link_or_copy)
     (raw / "national").mkdir()
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,17 @@ Rules (README, "Ownership rules"):
   the share unknown: never an invented 100 %.
 * An entity with no owners at all is an ultimate owner: its stake goes to its own partner group. When some
   owners are known by share and the rest is not named, the rest is ``unknown``.
+* Dates: an edge without ``valid_from`` holds from its ``source_date`` (the earliest date a source supports)
+  and is flagged *start unknown* (:func:`layers.dates.effective_start`). Before that date the owned entity's
+  owners are *unknown* (as when some owners are known and the rest is not named), not the entity itself;
+  its controlling partner stays its own group unless that edge may carry control (a control relation, an
+  unknown or a majority share).
+* Conflicting equity rows are chosen between by two rules: of several rows of the same owner -> owned pair
+  holding on a date, only the one that starts last counts (the later source supersedes), except that a row
+  without a share never replaces one with a share (it confirms the relation, e.g. Semizbay-U "formed in
+  2009" beside CGN's 49 % of 2008); and when the rows with a known start into an entity already add up to at
+  least 95 %, its rows with an unknown start do not count on that date (a dated, complete picture beats an
+  undated claim, e.g. Cameco's "nearly 75 %" of Kumtor from the 1990s).
 * Known direct shares above 100 % are scaled down to 100 % and flagged; cycles are cut where they close and
   flagged; chains of five or more levels, placeholder owners and low-confidence edges are flagged.
 """
@@ -24,7 +35,7 @@ from datetime import date
 import pandas as pd
 
 from geo.partners import own_group
-from layers.dates import valid_at
+from layers.dates import effective_start, period_start, valid_at
 from layers.schema import EQUITY_RELATIONS
 
 #: Direct shares outside this band are flagged (GEM ownership tracker's data-quality rule).
@@ -50,12 +61,20 @@ class Edge:
     valid_to: str
     source: str
     confidence: str
+    source_date: str = ""
+    start_unknown: bool = False  # valid_from empty: holds from source_date
+
+    @property
+    def start(self) -> str:
+        """The date the edge holds from: ``valid_from``, else ``source_date`` (empty: unknown)."""
+        return self.source_date if self.start_unknown else self.valid_from
 
     def as_dict(self) -> dict:
         """Return the edge as JSON-ready values."""
         return {"edge_id": self.edge_id, "owner_id": self.owner_id, "owned_id": self.owned_id,
                 "share_pct": self.share_pct, "relation": self.relation, "valid_from": self.valid_from,
-                "valid_to": self.valid_to, "source": self.source, "confidence": self.confidence}
+                "valid_to": self.valid_to, "source": self.source, "confidence": self.confidence,
+                "source_date": self.source_date, "start_unknown": self.start_unknown}
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,25 @@ class OwnershipGraph:
     def __init__(self, companies: pd.DataFrame, ownership: pd.DataFrame) -> None:
         self.companies = {row["company_id"]: row for row in companies.to_dict("records")}
         self._edges = [_edge(row) for row in ownership.to_dict("records")]
+        self._undated_into: dict[str, list[Edge]] = {}
+        for e in self._edges:
+            if e.start_unknown and e.start and e.relation in (*EQUITY_RELATIONS, "control"):
+                self._undated_into.setdefault(e.owned_id, []).append(e)
+
+    def reported_later(self, company_id: str, as_of: date) -> list[Edge]:
+        """Owner edges of unknown start into ``company_id`` that a source first reports after ``as_of``.
+
+        Before such an edge's source date the entity may well have had that owner already: its stake is
+        unknown on ``as_of``, not the entity's own (rule "start unknown", module docstring).
+        """
+        return [e for e in self._undated_into.get(company_id, ())
+                if (start := period_start(e.start)) is not None and as_of < start
+                and not ((end := period_start(e.valid_to)) is not None and end <= start)]  # never holds
+
+    def _control_unknown(self, company_id: str, as_of: date) -> bool:
+        """True when an owner reported later may hold control: a control relation, or an unknown or >50 % stake."""
+        return any(e.relation == "control" or e.share_pct is None or e.share_pct > 50.0
+                   for e in self.reported_later(company_id, as_of))
 
     def entity(self, company_id: str) -> dict:
         """Return a company's row; raise KeyError naming the id if unknown."""
@@ -104,8 +142,9 @@ class OwnershipGraph:
         return self.companies[company_id]
 
     def edges_at(self, as_of: date) -> list[Edge]:
-        """Return every edge valid on ``as_of``."""
-        return [e for e in self._edges if valid_at(e.valid_from, e.valid_to, as_of)]
+        """Return every edge valid on ``as_of``, after the rules that choose between conflicting equity rows."""
+        held = [e for e in self._edges if valid_at(e.start, e.valid_to, as_of)]
+        return _choose(held)
 
     def owners(self, company_id: str, as_of: date) -> list[Edge]:
         """Edges into ``company_id`` valid on ``as_of`` (all relations)."""
@@ -135,7 +174,10 @@ class OwnershipGraph:
 
     def controlling_group(self, company_id: str, host_country: str, as_of: date) -> str | None:
         """Return the partner group of the entity's ultimate controller (None if its group is unknown)."""
-        top = self.entity(self.controller_chain(company_id, as_of)[-1])
+        top_id = self.controller_chain(company_id, as_of)[-1]
+        if self.controller(top_id, as_of) is None and self._control_unknown(top_id, as_of):
+            return None
+        top = self.entity(top_id)
         return own_group(top["home_country"], top["kind"], host_country)
 
     def attribute(self, company_id: str, host_country: str, as_of: date) -> Attribution:
@@ -206,6 +248,12 @@ class OwnershipGraph:
         control = [e for e in edges if e.relation == "control"]
         if not (known or unknown_share or control):
             group = own_group(entity["home_country"], entity["kind"], host)
+            later = self.reported_later(company_id, as_of)
+            for e in later:
+                flags.append(f"stake of {e.owner_id} in {company_id} unknown before {e.start}: first reported "
+                             "then, its start not given")
+            if later:
+                return [Part("unknown", remainder, (), company_id)]
             return [Part(group or "unknown", remainder, (), company_id)]
         if control:
             edge = control[0]
@@ -230,12 +278,42 @@ class OwnershipGraph:
         return [Part("unknown", remainder, (), company_id)]
 
 
+def _choose(edges: list[Edge]) -> list[Edge]:
+    """Drop equity rows superseded on the same date (see the module docstring), keeping the input order."""
+    equity = [e for e in edges if e.relation in EQUITY_RELATIONS]
+    latest: dict[tuple[str, str], Edge] = {}
+    for e in equity:
+        key = (e.owner_id, e.owned_id)
+        if key not in latest or _supersedes(e, latest[key]):
+            latest[key] = e
+    dated_sum: dict[str, float] = {}
+    for e in latest.values():
+        if not e.start_unknown and e.share_pct is not None:
+            dated_sum[e.owned_id] = dated_sum.get(e.owned_id, 0.0) + e.share_pct
+    complete = {owned for owned, total in dated_sum.items() if total >= SHARE_SUM_BAND_PCT[0]}
+    keep = {id(e) for e in latest.values() if not (e.start_unknown and e.owned_id in complete)}
+    return [e for e in edges if e.relation not in EQUITY_RELATIONS or id(e) in keep]
+
+
+def _supersedes(new: Edge, old: Edge) -> bool:
+    """A row replaces another of the same pair when it starts no earlier and does not lose a known share."""
+    if (new.share_pct is None) != (old.share_pct is None):
+        return new.share_pct is not None
+    return _start_key(new) >= _start_key(old)
+
+
+def _start_key(edge: Edge) -> date:
+    return period_start(edge.start) or date.min
+
+
 def _edge(row: dict) -> Edge:
     share = row["share_pct"]
+    _, unknown = effective_start(row.get("valid_from", ""), row.get("source_date", "") or "")
     return Edge(
         edge_id=row["edge_id"], owner_id=row["owner_id"], owned_id=row["owned_id"],
         share_pct=None if share is None or pd.isna(share) else float(share), relation=row["relation"],
         valid_from=row["valid_from"], valid_to=row["valid_to"], source=row["source"], confidence=row["confidence"],
+        source_date=row.get("source_date", "") or "", start_unknown=unknown,
     )
 
 

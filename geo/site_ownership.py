@@ -5,7 +5,8 @@ Which licences count (README, "Ownership rules"): a licence is in force on ``as_
 relations, shown beside the corporate picture and never counted in shares. A withdrawn licence or one whose
 attribution is doubtful is shown and never counted. A historical or contested licence is counted only when no
 other licence of the deposit is in force without such a status. When several licences count, each weighs
-equally.
+equally. A licence without ``granted`` holds from its ``source_date`` (the earliest date a source supports) and
+is shown as *start unknown*. A site with no licence in force says ``holder: "unknown"``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import pandas as pd
 
 from geo.ownership import Attribution, OwnershipGraph
 from geo.partners import PARTNER_GROUPS, SHARE_PROPERTY
-from layers.dates import valid_at
+from layers.dates import effective_start, valid_at
 
 STATE_RELATION_KINDS = frozenset({"national project", "MoU area"})
-NEVER_COUNTED_WORDS = ("withdrawn", "doubtful")
+NEVER_COUNTED_WORDS = ("withdrawn", "doubtful", "superseded")
 WEAK_WORDS = ("historical", "contested")
 
 
@@ -53,7 +54,7 @@ def licence_roles(licences: list[dict], as_of: date) -> list[LicenceRole]:
     def status_has(row: dict, words: tuple[str, ...]) -> bool:
         return any(w in row["status"].lower() for w in words)
 
-    in_force = [valid_at(r["granted"], r["valid_to"], as_of) for r in licences]
+    in_force = [valid_at(_start(r), r["valid_to"], as_of) for r in licences]
     strong = any(
         ok and r["licence_kind"] not in STATE_RELATION_KINDS and not status_has(r, NEVER_COUNTED_WORDS + WEAK_WORDS)
         for r, ok in zip(licences, in_force, strict=True)
@@ -113,6 +114,7 @@ def site_ownership(site: dict, licences: list[dict], graph: OwnershipGraph, as_o
     return {
         "site_id": site["site_id"],
         "as_of": as_of.isoformat(),
+        "holder": "known" if counted else "unknown",
         "partners": partners,
         "controlling_partner": controlling,
         "dominant_partner": _dominant(partners),
@@ -155,6 +157,10 @@ def _entities(part) -> list[str]:
     return [part.terminal_id] + [e.owned_id for e in part.edges] + [e.owner_id for e in part.edges]
 
 
+def _start(row: dict) -> str:
+    return effective_start(row["granted"], row.get("source_date", "") or "")[0]
+
+
 def _licence_json(role: LicenceRole, graph: OwnershipGraph, country: str, as_of: date) -> dict:
     row = role.licence
     holder = row["holder_company_id"]
@@ -162,7 +168,10 @@ def _licence_json(role: LicenceRole, graph: OwnershipGraph, country: str, as_of:
         "licence_id": row["licence_id"], "holder_company_id": holder,
         "holder_name": graph.entity(holder)["name"] if holder in graph.companies else row["holder_text"],
         "licence_kind": row["licence_kind"], "status": row["status"], "granted": row["granted"],
-        "valid_to": row["valid_to"], "in_force": role.in_force, "counted": role.counted, "role": role.role,
+        "valid_to": row["valid_to"], "source_date": row.get("source_date", ""),
+        "start_unknown": not row["granted"], "stage": row.get("stage", ""),
+        "source_quote": row.get("source_quote", ""), "in_force": role.in_force, "counted": role.counted,
+        "role": role.role,
         "reason": role.reason, "confidence": row["confidence"], "references": row["references"],
         "holder_controlling_partner": graph.controlling_group(holder, country, as_of)
         if holder in graph.companies else None,

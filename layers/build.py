@@ -15,6 +15,7 @@ import pandas as pd
 
 from layers.checks import check_countries
 from layers.errors import AtlasError, BuildError
+from layers.licence_deposits import DATASET, licence_deposit_records
 from layers.linkage import LinkageReport, link_sites, load_decisions
 from layers.linkage.evaluation import evaluate, load_pairs
 from layers.manifest import Source, load_manifest
@@ -138,6 +139,11 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     if not results:
         raise BuildError("no deposit source is present; " + "; ".join(f"{k}: {v}" for k, v in report.skipped.items()))
     records = pd.concat([r.records for r in results], ignore_index=True)
+    extra = licence_deposit_records(loaded.licence_frames, records)
+    if len(extra):
+        records = pd.concat([records, extra], ignore_index=True)
+        report.notes.append(f"licensed deposits no deposit source names: {len(extra)} unmapped records "
+                            f"({DATASET}) made from the licence tables")
     records = gpd.GeoDataFrame(records, geometry="geometry", crs=STORE_CRS)
     duplicated = records["record_id"][records["record_id"].duplicated()].unique().tolist()
     if duplicated:
@@ -198,6 +204,7 @@ class _Loaded:
         default_factory=lambda: {name: [] for name in [*RELATION_LAYERS, *IMPORT_LAYERS, *TRANSPORT_LAYERS]})
     railways: dict[str, RailwayLoad] = field(default_factory=dict)  # source id → lines, in manifest order
     rasters: dict[str, RasterInfo] = field(default_factory=dict)
+    licence_frames: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (source id, licences)
 
 
 def _load_all(manifest: list[Source], settings: SourceSettings, report: BuildReport) -> _Loaded:
@@ -227,6 +234,8 @@ def _load_source(source: Source, paths: list[Path], loaded: _Loaded, report: Bui
     elif loader.layer in loaded.tables:
         table = loader.function(paths, source)
         loaded.tables[loader.layer].append(table)
+        if loader.layer == "licences":
+            loaded.licence_frames.append((source.id, table))
         report.used[source.id] = len(table)
     else:
         result = loader.function(paths, source)

@@ -14,7 +14,7 @@ from layers.tables import Row, TableSpec, assemble, read_rows
 SPEC = TableSpec(
     name="companies",
     required=("company_id", "name"),
-    optional=("name_ru", "kind", "home_country", "listed_on", "notes", "source", "confidence"),
+    optional=("name_ru", "kind", "home_country", "listed_on", "notes", "source", "source_date", "confidence"),
 )
 
 
@@ -54,6 +54,7 @@ def load_companies(paths: list[Path], source: Source) -> pd.DataFrame:
             "listed_on": row.get("listed_on"),
             "notes": row.get("notes"),
             "source": row.get("source"),
+            "source_date": row.date("source_date"),
             "confidence": row.confidence(),
         }
         for row in read_rows(paths, source, SPEC)

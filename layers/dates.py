@@ -60,3 +60,27 @@ def valid_at(valid_from: str, valid_to: str, as_of: date) -> bool:
     """
     start, end = period_start(valid_from), period_start(valid_to)
     return (start is None or start <= as_of) and (end is None or as_of < end)
+
+
+def effective_start(start: str, source_date: str) -> tuple[str, bool]:
+    """Return the date a relation holds from, and whether its real start is unknown.
+
+    A timeline never extends a relation before the earliest date a source supports: when ``start``
+    (``valid_from`` or ``granted``) is empty, the relation holds from its ``source_date`` and is flagged
+    *start unknown*. With neither date the relation holds since an unknown date, as before.
+
+    Parameters
+    ----------
+    start : str
+        ``valid_from`` / ``granted``: a partial ISO date or empty.
+    source_date : str
+        The earliest date a source supports the relation: a partial ISO date or empty.
+
+    Returns
+    -------
+    tuple of (str, bool)
+        The start to use with :func:`valid_at`, and True when ``start`` was empty.
+    """
+    if start:
+        return start, False
+    return source_date, True

@@ -229,6 +229,7 @@ class _Resolver:
             "company_id": company_id, "name": name, "name_ru": "", "kind": kind, "home_country": "",
             "listed_on": "", "notes": f"{notes} ({licence['licence_id']})",
             "source": licence["references"] or licence["source"], "confidence": licence["confidence"],
+            "source_date": licence.get("source_date", ""),
         })
         return company_id
 
@@ -239,6 +240,7 @@ class _Resolver:
             "share_pct": math.nan if share is None else share,
             "valid_from": licence["granted"], "valid_to": licence["valid_to"], "relation": "equity",
             "source": licence["references"] or licence["source"], "confidence": licence["confidence"],
+            "source_date": licence.get("source_date", ""), "source_quote": "",
             "notes": f"holder {position} in the holder text of licence {licence['licence_id']}: "
                      f"{licence['holder_text']}",
         }

@@ -227,7 +227,12 @@ def _licence(feature: _Feature, seen: dict[str, Row], source: Source, note: str)
         "granted": granted,
         "valid_to": valid_to,
         "status": feature.get("status"),
+        # Stage, source date and quote are not read from cadastre exports.
+        "stage": "",
+        "record_ids": "",
         "references": feature.get("references") or source.url,
+        "source_date": "",
+        "source_quote": "",
         "confidence": feature.confidence() or DEFAULT_CONFIDENCE,
         "notes": join_notes(feature.get("notes"), note,
                             f"commodities as given: {feature.get('commodities')}" if unmapped else ""),

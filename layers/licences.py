@@ -8,14 +8,14 @@ import geopandas as gpd
 
 from layers.commodities import normalise_commodities
 from layers.manifest import Source
-from layers.schema import LICENCES
+from layers.schema import LICENCE_STAGES, LICENCES
 from layers.tables import Row, TableSpec, assemble, join_notes, read_rows
 
 SPEC = TableSpec(
     name="licences",
     required=("licence_id", "deposit_name", "deposit_country"),
     optional=("holder_company_id", "holder_text", "licence_kind", "commodities", "granted", "valid_to", "status",
-              "source", "confidence", "deposit_name_ru", "notes"),
+              "stage", "record_ids", "source", "source_date", "source_quote", "confidence", "deposit_name_ru", "notes"),
 )
 
 
@@ -68,7 +68,11 @@ def load_licences(paths: list[Path], source: Source) -> gpd.GeoDataFrame:
             "granted": granted,
             "valid_to": valid_to,
             "status": row.get("status"),
+            "stage": row.choice("stage", LICENCE_STAGES),
+            "record_ids": row.get("record_ids"),
             "references": row.get("source"),
+            "source_date": row.date("source_date"),
+            "source_quote": row.get("source_quote"),
             "confidence": row.confidence(),
             "notes": join_notes(row.get("notes"), as_given),
         })

@@ -247,6 +247,24 @@ def name_key(name: str) -> str:
     return _assemble(_items(name))
 
 
+def strip_brackets(name: str) -> str:
+    """Return ``name`` without its bracketed parts, and without an unclosed bracket's tail.
+
+    Parameters
+    ----------
+    name : str
+        A deposit name such as ``"Aksu (gold)"`` or ``"Mynkuduk (Kazatomprom block"``.
+
+    Returns
+    -------
+    str
+        ``"Aksu"``, ``"Mynkuduk"``; the name itself when stripping would leave no letters.
+    """
+    bare = re.sub(r"[(\[{][^)\]}]*$", " ", _BRACKETED.sub(" ", name))
+    bare = " ".join(bare.split())
+    return bare if re.search(r"\w", bare) else name
+
+
 def _has_name_word(key: str) -> bool:
     return any(not token.isdigit() and token not in CANONICAL_DIRECTIONS for token in key.split())
 

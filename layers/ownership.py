@@ -13,7 +13,7 @@ from layers.tables import Row, TableSpec, assemble, read_rows
 SPEC = TableSpec(
     name="ownership",
     required=("owner_id", "owned_id", "relation"),
-    optional=("share_pct", "valid_from", "valid_to", "source", "confidence", "notes"),
+    optional=("share_pct", "valid_from", "valid_to", "source", "source_date", "source_quote", "confidence", "notes"),
 )
 
 
@@ -72,6 +72,8 @@ def load_ownership(paths: list[Path], source: Source) -> pd.DataFrame:
             "valid_to": valid_to,
             "relation": row.choice("relation", OWNERSHIP_RELATIONS, empty_ok=False),
             "source": row.get("source"),
+            "source_date": row.date("source_date"),
+            "source_quote": row.get("source_quote"),
             "confidence": row.confidence(),
             "notes": row.get("notes"),
         })

@@ -192,6 +192,7 @@ COMPANIES = LayerSchema(
         Column("listed_on", "str", "exchange: ticker; empty if not listed or unknown"),
         Column("notes", "str", "curator's notes"),
         Column("source", "str", "`; `-separated sources"),
+        Column("source_date", "str", "`YYYY[-MM[-DD]]`: date of the source; empty if not given"),
         Column("confidence", "str", "reported, confirmed or inferred"),
     ),
 )
@@ -216,10 +217,15 @@ OWNERSHIP = LayerSchema(
         Column("valid_to", "str", "same forms; empty: still valid. Validity is [valid_from, valid_to)"),
         Column("relation", "str", "one of OWNERSHIP_RELATIONS"),
         Column("source", "str", "`; `-separated sources"),
+        Column("source_date", "str", "`YYYY[-MM[-DD]]`: earliest date a source supports; empty if not given"),
+        Column("source_quote", "str", "the source's own words for the share or relation; empty if not given"),
         Column("confidence", "str", "reported, confirmed or inferred"),
         Column("notes", "str", "curator's notes"),
     ),
 )
+
+#: Project stages of a licence (empty when not given).
+LICENCE_STAGES = ("producing", "construction", "feasibility", "exploration", "care and maintenance", "closed")
 
 LICENCES = LayerSchema(
     name="licences",
@@ -239,7 +245,12 @@ LICENCES = LayerSchema(
         Column("granted", "str", "`YYYY[-MM[-DD]]`; empty if unknown"),
         Column("valid_to", "str", "`YYYY[-MM[-DD]]`; empty if open or unknown"),
         Column("status", "str", "status text; words such as withdrawn, doubtful, contested, historical matter"),
+        Column("stage", "str", "one of LICENCE_STAGES"),
+        Column("record_ids", "str", "`; `-separated source record ids a curator checked the licence covers; "
+               "they override the name join; empty if not given"),
         Column("references", "str", "`; `-separated sources"),
+        Column("source_date", "str", "`YYYY[-MM[-DD]]`: earliest date a source supports; empty if not given"),
+        Column("source_quote", "str", "the source's own words for the holder; empty if not given"),
         Column("confidence", "str", "reported, confirmed or inferred"),
         Column("notes", "str", "curator's notes"),
     ),
@@ -252,7 +263,8 @@ LICENCE_SITES = LayerSchema(
     columns=(
         Column("licence_id", "str", "licence"),
         Column("site_id", "str", "site"),
-        Column("method", "str", "`polygon` (point in the licence area widened by the site's precision) or `name`"),
+        Column("method", "str", "`polygon` (point in the licence area widened by the site's precision), `record` "
+               "(the licence's record_ids) or `name`"),
         Column("detail", "str", "the matched name key, or the distance to the polygon in km"),
     ),
 )

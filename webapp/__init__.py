@@ -29,10 +29,12 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     from webapp import api, api_corridors, api_ownership, ogc, openapi, pages, review
     from webapp.errors import register_error_handlers
     from webapp.public_url import install_url_policy
+    from webapp.security import install_response_policy
 
     settings = settings or WebSettings()
     app = Flask(__name__)
     app.json.ensure_ascii = False
+    app.config["MAX_CONTENT_LENGTH"] = settings.serving.max_body_bytes
     app.extensions["atlas"] = AtlasState.load(settings)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -42,5 +44,6 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(review.bp)
     register_error_handlers(app)
+    install_response_policy(app, settings.map.tile_url, settings.serving)
     install_url_policy(app, settings.server.public_url, settings.server.trusted_proxies)
     return app

@@ -42,6 +42,10 @@ class NotFound(ApiError):
 STATUS_TABLE: dict[type[Exception], int] = {LayerNotFound: 404, StoreError: 503}
 
 
+#: What a client is told of a 503 (the store or an analysis file cannot be read); the detail is logged.
+UNAVAILABLE_MESSAGE = "The atlas cannot read its data right now; the error has been logged. Try again later."
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -68,6 +72,11 @@ def register_error_handlers(app: Flask) -> None:
 
     for error_class, status in STATUS_TABLE.items():
         def _domain_error(exc: Exception, status: int = status):
+            if status >= 500:
+                # A server-side failure's message names files of the deployment (a missing raster, the store):
+                # it goes to the log, the client gets a fixed sentence.
+                log.error("%s on %s: %s", type(exc).__name__, request.path, exc)
+                return _render(status, "Service unavailable", UNAVAILABLE_MESSAGE)
             return _render(status, type(exc).__name__, str(exc))
 
         app.register_error_handler(error_class, _domain_error)

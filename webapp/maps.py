@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
@@ -198,3 +201,53 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
                               f"{json_for_script(options)}</script>"), name=OPTIONS_ELEMENT_ID)
     fmap.add_child(_AtlasLayers())
     return fmap
+
+
+#: An inline ``<script>`` element with its attributes and body.
+_SCRIPT = re.compile(r"<script(?P<attrs>\s[^>]*)?>(?P<body>.*?)</script>", re.S | re.I)
+#: The per-render part of a folium element's name (``map_`` + a uuid4 hex).
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+
+
+def externalise_scripts(page: str, script_url: Callable[[str], str]) -> tuple[str, dict[str, str]]:
+    """Move every inline script of a rendered page into an external file, for a CSP without ``'unsafe-inline'``.
+
+    folium writes its map set-up as inline ``<script>`` blocks. Each becomes ``<script src="...">`` in place (so the
+    order of execution is kept), named by the digest of its text. folium's random element ids are first renumbered
+    in order of appearance, so every rendering of the same map (every server worker) gives the same page and the
+    same script names. Scripts with a ``src`` and data blocks (``type="application/json"``) are left as they are,
+    and ids are never renumbered inside data blocks.
+
+    Parameters
+    ----------
+    page : str
+        The rendered page.
+    script_url : callable
+        Digest (hex) → the URL the script will be served at.
+
+    Returns
+    -------
+    page : str
+        The page with no inline script.
+    scripts : dict of str to str
+        Digest → script text.
+    """
+    renumbered: dict[str, str] = {}
+
+    def _stable(match: re.Match) -> str:
+        return renumbered.setdefault(match.group(0), f"{len(renumbered) + 1:032d}")
+
+    parts, scripts, last = [], {}, 0
+    for match in _SCRIPT.finditer(page):
+        attrs = (match.group("attrs") or "").lower()
+        parts.append(_FOLIUM_ID.sub(_stable, page[last:match.start()]))
+        last = match.end()
+        if "src=" in attrs or "application/json" in attrs:
+            parts.append(match.group(0) if "application/json" in attrs else _FOLIUM_ID.sub(_stable, match.group(0)))
+            continue
+        body = _FOLIUM_ID.sub(_stable, match.group("body"))
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
+        scripts[digest] = body
+        parts.append(f'<script src="{html.escape(script_url(digest))}"></script>')
+    parts.append(_FOLIUM_ID.sub(_stable, page[last:]))
+    return "".join(parts), scripts

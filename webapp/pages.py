@@ -18,7 +18,15 @@ from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import as_of_from_request, company_json
 from webapp.errors import NotFound
 from webapp.exports import EXPORTERS
-from webapp.maps import GROUP_COLOURS, DownloadPanel, MapAssets, MapEndpoints, RasterOverlay, build_sites_map
+from webapp.maps import (
+    GROUP_COLOURS,
+    DownloadPanel,
+    MapAssets,
+    MapEndpoints,
+    RasterOverlay,
+    build_sites_map,
+    externalise_scripts,
+)
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
@@ -45,10 +53,30 @@ RECORD_FIELDS = (
 @bp.get("/")
 def index():
     """The sites map."""
+    return Response(_map_page()[0], mimetype="text/html")
+
+
+@bp.get("/map/scripts/<digest>.js")
+def map_script(digest: str):
+    """A script of the map page (folium's set-up, moved out of the page for the Content-Security-Policy)."""
+    scripts = _map_page()[1]
+    if digest not in scripts:
+        raise NotFound(f"No map script {digest!r}.")
+    response = Response(scripts[digest], mimetype="text/javascript")
+    response.cache_control.public = True
+    response.cache_control.max_age = 31536000  # named by its digest: a new script gets a new name
+    response.cache_control.immutable = True
+    return response
+
+
+def _map_page() -> tuple[str, dict[str, str]]:
+    """The map page and its scripts, rendered on first use (in each worker: renderings are identical)."""
     state = get_state()
     if state.map_html is None:
-        state.map_html = _render_map()
-    return Response(state.map_html, mimetype="text/html")
+        page, scripts = externalise_scripts(
+            _render_map(), lambda digest: url_for("pages.map_script", digest=digest))
+        state.map_scripts, state.map_html = scripts, page
+    return state.map_html, state.map_scripts
 
 
 @bp.get("/sites/<path:site_id>")

@@ -68,6 +68,43 @@ class ServerSettings(BaseSettings):
         return value.strip().rstrip("/")
 
 
+class ServingSettings(BaseSettings):
+    """The production server (gunicorn, ``make run``) and the response policy: every value an ``ATLAS_*`` variable.
+
+    ``ATLAS_WORKERS`` processes of ``ATLAS_THREADS`` threads each; a request running longer than
+    ``ATLAS_WORKER_TIMEOUT_S`` gets its worker restarted; a worker is replaced after ``ATLAS_MAX_REQUESTS``
+    requests (plus up to ``ATLAS_MAX_REQUESTS_JITTER``) so a slow leak cannot grow without bound. Request bodies are
+    capped at ``ATLAS_MAX_BODY_BYTES`` (the atlas reads only query strings), the request line and headers by the
+    ``ATLAS_LIMIT_*`` values.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(5000, ge=1, le=65535)
+    workers: int = Field(2, ge=1, le=64)
+    threads: int = Field(8, ge=1, le=256)
+    worker_timeout_s: int = Field(120, ge=5, le=3600)
+    graceful_timeout_s: int = Field(30, ge=1, le=3600)
+    keepalive_s: int = Field(5, ge=0, le=300)
+    max_requests: int = Field(20000, ge=0)
+    max_requests_jitter: int = Field(2000, ge=0)
+    #: Largest request body accepted (Flask answers 413 above it); the atlas reads only query strings.
+    max_body_bytes: int = Field(1_048_576, ge=0)
+    limit_request_line: int = Field(8190, ge=256, le=8190)
+    limit_request_fields: int = Field(100, ge=1, le=32768)
+    limit_request_field_size: int = Field(8190, ge=256, le=65536)
+    #: ``-`` writes the access log to standard output; a path writes it there; empty turns it off.
+    access_log: str = "-"
+    #: Text bodies shorter than this are not gzipped.
+    compress_min_bytes: int = Field(1024, ge=0)
+    compress_level: int = Field(6, ge=1, le=9)
+    #: Total size of gzip bodies kept for reuse (the map's sites JSON is compressed once, not per request).
+    compress_cache_bytes: int = Field(32 * 1024 * 1024, ge=0)
+    #: ``Cache-Control: max-age`` of ``/static/`` files; they are not content-addressed, so an hour.
+    static_max_age_s: int = Field(3600, ge=0)
+
+
 class WebSettings(BaseSettings):
     """Everything ``create_app`` needs."""
 
@@ -78,3 +115,4 @@ class WebSettings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    serving: ServingSettings = Field(default_factory=ServingSettings)

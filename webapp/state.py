@@ -36,6 +36,7 @@ class AtlasState:
     access_by_site: dict[str, dict] = field(default_factory=dict)
     countries_outline: dict | None = None
     map_html: str | None = None
+    map_scripts: dict[str, str] = field(default_factory=dict)  # the map page's scripts by digest
     _partner_tables: dict[date, pd.DataFrame] = field(default_factory=dict)
     _coverage: dict[date, pd.DataFrame] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -33,7 +33,7 @@ def test_a_good_row_loads_into_the_contract(tmp_path: Path) -> None:
     frame = load_companies([_write(tmp_path, HEADER + GOOD)], _source())
     expected = pd.DataFrame([{"company_id": "acme", "name": "Acme LLP", "name_ru": "", "kind": "private",
                               "home_country": "KZ", "listed_on": "", "notes": "", "source": "https://example.org",
-                              "confidence": "reported"}])
+                              "source_date": "", "confidence": "reported"}])
     pd.testing.assert_frame_equal(frame, expected)
 
 
@@ -42,7 +42,7 @@ def test_headers_can_be_mapped_and_optional_columns_left_out(tmp_path: Path) -> 
     frame = load_companies([path], _source({"company_id": "ID", "name": "Наименование"}))
     assert frame.to_dict("records") == [{"company_id": "acme", "name": "Acme", "name_ru": "", "kind": "",
                                          "home_country": "", "listed_on": "", "notes": "", "source": "",
-                                         "confidence": ""}]
+                                         "source_date": "", "confidence": ""}]
 
 
 def test_an_empty_table_keeps_the_schema(tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_the_curated_companies_load() -> None:
     frame = load_companies([CURATED / "companies.csv"], _source())
     row = frame.set_index("company_id").loc["kutisay-mining"]
     assert (len(frame), row["name"], row["name_ru"], row["kind"], row["home_country"], row["confidence"]) == (
-        45, "Kutisay Mining LLC", "ОсОО «Кутисай Майнинг»", "private", "KG", "confirmed")
+        349, "Kutisay Mining LLC", "ОсОО «Кутисай Майнинг»", "private", "KG", "confirmed")
 
 
 def test_the_curated_companies_give_multilateral_bodies_xx() -> None:

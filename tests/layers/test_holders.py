@@ -70,13 +70,15 @@ def _licences(*texts: str, holder_id: str = "") -> gpd.GeoDataFrame:
 
 def _company(company_id: str, name: str, kind: str, notes: str) -> dict:
     return {"company_id": company_id, "name": name, "name_ru": "", "kind": kind, "home_country": "",
-            "listed_on": "", "notes": notes, "source": "https://cadastre.example", "confidence": "reported"}
+            "listed_on": "", "notes": notes, "source": "https://cadastre.example", "source_date": "",
+            "confidence": "reported"}
 
 
 def _edge(owner: str, owned: str, position: int, share: float, text: str) -> dict:
     return {"edge_id": f"{owner}>{owned}#{position}", "owner_id": owner, "owned_id": owned, "share_pct": share,
             "valid_from": "2020", "valid_to": "2030", "relation": "equity", "source": "https://cadastre.example",
-            "confidence": "reported", "notes": f"holder {position} in the holder text of licence L1: {text}"}
+            "source_date": "", "source_quote": "", "confidence": "reported",
+            "notes": f"holder {position} in the holder text of licence L1: {text}"}
 
 
 def test_one_known_holder_becomes_the_licence_holder() -> None:

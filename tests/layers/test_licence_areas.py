@@ -40,7 +40,7 @@ def _expected(**changes) -> gpd.GeoDataFrame:
            "deposit_country": "KG", "holder_company_id": "", "holder_text": "Company A (60%), Company B (40%)",
            "licence_kind": "mining", "commodities": ["REE", "Be"], "granted": "2019-05-12",
            "valid_to": "2039-05-12", "status": "active", "references": "https://cadastre.example",
-           "confidence": "reported", "notes": ""}
+           "stage": "", "record_ids": "", "source_date": "", "source_quote": "", "confidence": "reported", "notes": ""}
     geometry = changes.pop("geometry", MultiPolygon([AREA]))
     frame = pd.DataFrame([row | changes], columns=LICENCES.column_names)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([geometry], crs=STORE_CRS), crs=STORE_CRS)

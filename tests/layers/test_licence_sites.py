@@ -118,3 +118,72 @@ def test_layers_in_different_crs_are_refused() -> None:
     sites = NAMED_SITES.to_crs(METRIC_CRS)
     with pytest.raises(CRSMismatchError, match="licences are in EPSG:4326, sites in"):
         join_licences_to_sites(_licences(("L1", "Katpar", "", "KZ", None)), sites)
+
+
+def _site(site_id: str, keys: list[str], point: Point | None, commodities: list[str] = (),
+          records: list[str] | None = None) -> dict:
+    return {"site_id": site_id, "keys": keys, "point": point, "commodities": list(commodities),
+            "records": records or [site_id]}
+
+
+def _sites_of(*specs: dict) -> gpd.GeoDataFrame:
+    sites = _sites(*[(s["site_id"], "KZ", s["keys"], s["point"], 2.0) for s in specs])
+    sites["commodities"] = [s["commodities"] for s in specs]
+    sites["source_record_ids"] = [s["records"] for s in specs]
+    return sites
+
+
+def _licence(name: str, commodities: list[str] = (), record_ids: str = "") -> gpd.GeoDataFrame:
+    licences = _licences(("L1", name, "", "KZ", None))
+    licences["commodities"] = [list(commodities)]
+    licences["record_ids"] = [record_ids]
+    return licences
+
+
+def test_the_bare_name_is_tried_before_its_bracketed_parts() -> None:
+    sites = _sites_of(_site("aksu", ["aksu"], Point(0, 0)), _site("gold", ["gold"], Point(500_000, 0)))
+    result = match_licences_to_sites(_licence("Aksu (gold)"), sites)
+    assert result.links[["site_id", "detail"]].values.tolist() == [["aksu", "aksu"]]
+
+
+def test_a_bracketed_part_is_used_when_the_bare_name_reaches_no_site() -> None:
+    sites = _sites_of(_site("bakyrchik", ["bakirchik"], Point(0, 0)))
+    result = match_licences_to_sites(_licence("Kyzyl (Bakyrchik)"), sites)
+    assert result.links["site_id"].tolist() == ["bakyrchik"]
+
+
+@pytest.mark.parametrize(("xs_km", "joined"), [
+    ([0, 20], True),          # one deposit given by two datasets 20 km apart
+    ([0, 35, 70], True),      # a chain of 35 km steps, 70 km end to end
+    ([0, 45], False),         # a step longer than SAME_DEPOSIT_KM
+    ([0, 40, 80, 120], False),  # steps within the limit, but ends 120 km apart
+], ids=["pair-20km", "chain-within-limits", "step-too-long", "ends-too-far"])
+def test_sites_of_one_name_are_covered_together_only_when_they_form_one_cluster(xs_km: list[int],
+                                                                                joined: bool) -> None:
+    sites = _sites_of(*[_site(f"s{i}", ["muruntau"], Point(x * 1000, 0)) for i, x in enumerate(xs_km)])
+    result = match_licences_to_sites(_licence("Muruntau"), sites)
+    assert result.links["site_id"].tolist() == ([f"s{i}" for i in range(len(xs_km))] if joined else [])
+    assert bool(result.ambiguous) is not joined
+
+
+def test_sites_that_share_a_commodity_with_the_licence_are_preferred() -> None:
+    sites = _sites_of(_site("gold-mine", ["muruntau"], Point(0, 0), ["Au"]),
+                      _site("tungsten-occurrence", ["muruntau"], Point(300_000, 0), ["W"]))
+    result = match_licences_to_sites(_licence("Muruntau", ["Au", "Ag"]), sites)
+    assert result.links["site_id"].tolist() == ["gold-mine"]
+    assert result.ambiguous == []
+
+
+def test_record_ids_override_an_ambiguous_name() -> None:
+    sites = _sites_of(_site("a", ["muruntau"], Point(0, 0), records=["usgs:1", "mudd:2"]),
+                      _site("b", ["muruntau"], Point(300_000, 0), records=["nicrpge:3"]))
+    result = match_licences_to_sites(_licence("Muruntau", record_ids="usgs:1; mudd:2"), sites)
+    assert result.links.values.tolist() == [["L1", "a", "record", "usgs:1"]]
+    assert (result.ambiguous, result.partial) == ([], [])
+
+
+def test_record_ids_not_in_the_store_fall_back_to_the_name_and_are_reported() -> None:
+    sites = _sites_of(_site("a", ["muruntau"], Point(0, 0)))
+    result = match_licences_to_sites(_licence("Muruntau", record_ids="usgs:404"), sites)
+    assert result.links[["site_id", "method"]].values.tolist() == [["a", "name"]]
+    assert result.partial == ["L1: record_ids usgs:404 not in the store; joined by name instead"]

@@ -38,7 +38,7 @@ def _licence(**changes) -> dict:
     row = {"licence_id": "KZ-X", "source": "licences_test", "deposit_name": "Katpar", "deposit_name_ru": "",
            "deposit_country": "KZ", "holder_company_id": "acme", "holder_text": "", "licence_kind": "mining",
            "commodities": ["W", "Mo"], "granted": "2015", "valid_to": "", "status": "", "references": "s1; s2",
-           "confidence": "confirmed", "notes": ""}
+           "stage": "", "record_ids": "", "source_date": "", "source_quote": "", "confidence": "confirmed", "notes": ""}
     return row | changes
 
 
@@ -94,8 +94,9 @@ def test_the_licences_template_loads_as_one_fake_licence(suffix: str) -> None:
         "licence_id": "KZ-EXAMPLE-0001", "source": "licences_test", "deposit_name": "Example deposit",
         "deposit_name_ru": "Пример", "deposit_country": "KZ", "holder_company_id": "example-mining-llp",
         "holder_text": "", "licence_kind": "exploration", "commodities": ["REE", "Be"], "granted": "2024-05-01",
-        "valid_to": "2030-05-01", "status": "active", "references": "https://example.org/registry",
-        "confidence": "reported",
+        "valid_to": "2030-05-01", "status": "active", "stage": "exploration", "record_ids": "",
+        "references": "https://example.org/registry", "source_date": "2024-05",
+        "source_quote": "Example Mining holds the exploration licence", "confidence": "reported",
         "notes": "FAKE EXAMPLE ROW: replace it with real rows and delete it before use",
     }]
 
@@ -121,7 +122,7 @@ def test_the_curated_licences_load() -> None:
     row = frame.set_index("licence_id").loc["KZ-NKATPAR"]
     assert (len(frame), row["deposit_name"], row["deposit_name_ru"], row["holder_company_id"], row["commodities"],
             row["granted"], row["references"].split("; ")[0], row.geometry) == (
-        19, "Northern Katpar", "Северный Катпар", "severniy-katpar-llp", ["W", "Mo", "Cu", "Bi"], "2015",
+        288, "Northern Katpar", "Северный Катпар", "severniy-katpar-llp", ["W", "Mo", "Cu", "Bi"], "2015",
         "004_1f72f91bd71ddf04.txt", None)
 
 

@@ -32,9 +32,11 @@ def test_edges_get_ids_from_owner_owned_and_row(tmp_path: Path) -> None:
     path = _write(tmp_path, "a,b,60,2024-05,,equity,s,reported,n\na,c,\"12,5\",,2025,MOU,,,\n")
     expected = pd.DataFrame([
         {"edge_id": "a>b#2", "owner_id": "a", "owned_id": "b", "share_pct": 60.0, "valid_from": "2024-05",
-         "valid_to": "", "relation": "equity", "source": "s", "confidence": "reported", "notes": "n"},
+         "valid_to": "", "relation": "equity", "source": "s", "source_date": "", "source_quote": "",
+         "confidence": "reported", "notes": "n"},
         {"edge_id": "a>c#3", "owner_id": "a", "owned_id": "c", "share_pct": 12.5, "valid_from": "",
-         "valid_to": "2025", "relation": "MoU", "source": "", "confidence": "", "notes": ""},
+         "valid_to": "2025", "relation": "MoU", "source": "", "source_date": "", "source_quote": "", "confidence": "",
+         "notes": ""},
     ])
     pd.testing.assert_frame_equal(load_ownership([path], _source()), expected)
 
@@ -90,7 +92,7 @@ def test_the_curated_ownership_loads() -> None:
     frame = load_ownership([CURATED / "ownership.csv"], _source())
     ebrd = frame[frame["owned_id"] == "sarytogan-graphite"]
     assert (len(frame), ebrd[["edge_id", "share_pct", "valid_from", "valid_to", "relation"]].values.tolist()) == (
-        36,
+        351,
         [["ebrd>sarytogan-graphite#23", 9.99, "2024-11", "2025", "equity"],
          ["ebrd>sarytogan-graphite#24", 17.36, "2025", "", "equity"],
          ["ebrd>sarytogan-graphite#25", 19.99, "", "", "pending equity"]],

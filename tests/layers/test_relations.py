@@ -170,19 +170,33 @@ def test_real_licences_join_their_named_sites(real_store: Path, licence_id: str,
     assert links[links["licence_id"] == licence_id]["site_id"].tolist() == site_ids
 
 
-def test_the_real_build_reports_the_unnamed_lithium_licence_as_unjoined(real_store: Path) -> None:
+def test_the_real_build_reports_the_unnamed_and_ambiguous_licences(real_store: Path) -> None:
     info = read_store(real_store).build_info
     assert (info["licences"], info["licences_joined"], info["licences_unjoined"], info["licences_ambiguous"],
             info["holder_text_problems"], info["companies_added_from_holder_text"]) == (
-        19, 18, ["KZ-EKZ-LITHIUM-HMS51: no site of KZ carries the name 'Two East Kazakhstan lithium deposits "
-                 "(unnamed)'"], [], [], 0)
+        288, 280, ["KZ-EKZ-LITHIUM-HMS51: no site of KZ carries the name 'Two East Kazakhstan lithium deposits "
+                   "(unnamed)'", "UZ-NAVOI-AGROFOS: no site of UZ carries the name 'Navoi Agrofos phosphorite area "
+                   "(unnamed)' / 'участок Navoi Agrofos'", "UZ-SURKHANDARYA-JDB: no site of UZ carries the name "
+                   "'Unnamed gold deposits, Surkhandarya region' / 'золоторудные месторождения Сурхандарьи'",
+                   "UZ-SURKHANDARYA-CU-BEDLEY: no site of UZ carries the name 'Unnamed copper deposit, Surkhandarya "
+                   "region (auction)' / 'медное месторождение в Сурхандарьинской области'",
+                   "UZ-NAVOI-UBLOCKS-JOGMEC: no site of UZ carries the name 'Two uranium exploration blocks, Navoi "
+                   "region (black shale)' / 'два участка в Навоийской области'"],
+        ["KZ-SYRYMBET-TINONE: name 'Syrymbet' matches sites mrdata-major-deposits:1476, "
+         "world-tin-tungsten-deposit:471; name 'Сырымбет' matches sites mrdata-major-deposits:1476, "
+         "world-tin-tungsten-deposit:471",
+         "KZ-AKSU-ALTYNALMAS: name 'Aksu (gold)' matches sites mrdata-nicrpge:207835, mrdata-sir20105090z:10065; "
+         "name 'Аксу' matches sites mrdata-nicrpge:207835, mrdata-sir20105090z:10065",
+         "UZ-DALNEYE-AGMK: name 'Dalnee (Dalneye)' matches sites mrdata-nicrpge:12162970, mrdata-nicrpge:208123, "
+         "mudd-jowitt-copper:dalnee-uzbekistan__2247; name 'Дальнее' matches sites mrdata-nicrpge:12162970, "
+         "mrdata-nicrpge:208123, mudd-jowitt-copper:dalnee-uzbekistan__2247"], [], 0)
 
 
 def test_the_real_store_holds_every_curated_table(real_store: Path) -> None:
     built = read_store(real_store)
     assert {name: len(built.layer(name)) for name in (*RELATION_LAYERS, "licence_sites")} == {
-        "companies": 45 + 18, "ownership": 36 + 5, "licences": 19, "agreements": 82, "country_profiles": 5,
-        "facilities": 13, "licence_sites": 19}  # + the GEM imports: 14 + 4 companies, 3 + 2 edges
+        "companies": 349 + 18, "ownership": 351 + 5, "licences": 288, "agreements": 82, "country_profiles": 5,
+        "facilities": 13, "licence_sites": 352}  # + the GEM imports: 14 + 4 companies, 3 + 2 edges
     assert built.build_info["import_conflicts"] == []
 
 

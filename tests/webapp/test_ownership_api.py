@@ -110,10 +110,12 @@ def test_sites_api_carries_partner_properties_for_its_as_of(client):
 
 
 def test_sites_can_be_filtered_by_controlling_partner(client):
-    # Akbulak is not among them: its holder Kazgeology is Tau-Ken Samruk's; Cove Kaz's JV edge has no stake.
+    # Akbulak: the JV Akbulak REE Ltd. is 75 % Cove (Astana Times, July 2024); Dzhizhikrut (TJ): Anzob LLC has
+    # been Comsup Commodities Inc.'s (USA) alone since 2006 (Tajikistan News Gazette, 2023).
     body = client.get("/api/sites?partner=USA&as_of=2025-12-01&limit=100").get_json()
     assert sorted(f["properties"]["site_id"] for f in body["features"]) == [
-        "national:kz-gremyachinsky", KATPAR, "national:kz-upper-kairakty"]
+        "mrdata-major-deposits:1848", "national:kz-akbulak", "national:kz-gremyachinsky", KATPAR,
+        "national:kz-upper-kairakty"]
 
 
 def test_partner_matrix_csv_download(client):
@@ -124,7 +126,7 @@ def test_partner_matrix_csv_download(client):
     assert lines[0].startswith("# Partner attribution of licensed deposits by country, as of 2025-12-01")
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
     kz_usa = next(r for r in rows if r["country"] == "KZ" and r["partner"] == "USA")
-    assert kz_usa["sites_controlled"] == "3"
+    assert kz_usa["sites_controlled"] == "4"  # Katpar, Upper Kairakty, Gremyachinsky, Akbulak
 
 
 def test_partner_matrix_by_commodity_group(client):

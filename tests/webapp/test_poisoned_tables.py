@@ -123,8 +123,14 @@ def _html_pages(app: Flask) -> list[str]:
     state = app.extensions["atlas"]
     pages = ["/", "/sources", "/partners", "/api/docs", "/review/links?limit=1000", "/ogc?f=html",
              "/ogc/conformance?f=html", "/ogc/api?f=html", "/ogc/collections?f=html"]
+    # The first page of sites holds unmapped sites named only by licences (clean names); a box around a
+    # national site's point reaches one whose curated text is poisoned.
+    national = state.sites[state.sites["site_id"].str.startswith("national:") & state.sites.geometry.notna()]
+    x, y = national.geometry.iloc[0].x, national.geometry.iloc[0].y
+    near = f"&bbox={x - 0.05},{y - 0.05},{x + 0.05},{y + 0.05}"
     for collection in COLLECTIONS:
-        pages += [f"/ogc/collections/{collection}?f=html", f"/ogc/collections/{collection}/items?f=html&limit=50"]
+        pages += [f"/ogc/collections/{collection}?f=html",
+                  f"/ogc/collections/{collection}/items?f=html&limit=50{near if collection == 'sites' else ''}"]
     pages += [f"/companies/{company}" for company in state.graph.companies]
     pages += [f"/countries/{iso}" for iso in state.store.country_profiles["country"]]
     pages += [f"/sites/{site}" for site in state.sites["site_id"]]
