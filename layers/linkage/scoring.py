@@ -46,7 +46,7 @@ SAME_DATASET = (0.05, 0.20)
 
 #: Prior weights (log2 odds) by how a pair was found.
 PRIOR_SPATIAL = -5.5  # about 1 in 45 spatial neighbours is the same deposit (docs/LINKAGE.md)
-PRIOR_NAME = -2.0  # about 1 in 5 same-country records sharing a name block, with no location to compare
+PRIOR_NAME = -3.5  # about 1 in 12 same-country pairs sharing a name block (prefix blocks included) match
 
 #: Pairs scoring at least this merge; between REVIEW_MIN and it, a curator decides (the review queue).
 MERGE_MIN = 2.5
@@ -99,7 +99,8 @@ def compare_forms(a: NameForm, b: NameForm) -> str:
     one_sided = a.numbers != b.numbers and not {a.numbers, b.numbers} == {(), ("1",)}
     if a.core == b.core:
         return "number_partial" if one_sided else "exact"
-    if len(a.skeleton) >= 3 and a.skeleton == b.skeleton:
+    # One skeleton and one first letter: a dropped leading vowel (Akzhal / Kuzhal) is another name, not a spelling.
+    if len(a.skeleton) >= 3 and a.skeleton == b.skeleton and a.core[0] == b.core[0]:
         return "number_partial" if one_sided else "translit"
     similarity = JaroWinkler.similarity(a.core, b.core)
     short, long_ = sorted((a.core, b.core), key=len)
