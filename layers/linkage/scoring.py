@@ -30,6 +30,7 @@ NAME_LEVELS: dict[str, tuple[float, float]] = {
     "unnamed": (0.05, 0.6),  # a side has no name ("unnamed"): nothing but the place speaks for the pair
 }
 JW_HIGH = 0.92
+UNLOCATED_MIN_SKELETON = 5
 JW_LOW = 0.85
 #: A core this long or longer that starts the other core counts as ``fuzzy_low``.
 PREFIX_MIN = 5
@@ -78,7 +79,7 @@ class Comparison:
         return f"name {self.name_level}, {where}, score {self.score:.1f}"
 
 
-def compare_forms(a: NameForm, b: NameForm) -> str:
+def compare_forms(a: NameForm, b: NameForm, min_skeleton: int = 3) -> str:
     """Return the name level of two name forms.
 
     Parameters
@@ -100,7 +101,7 @@ def compare_forms(a: NameForm, b: NameForm) -> str:
     if a.core == b.core:
         return "number_partial" if one_sided else "exact"
     # One skeleton and one first letter: a dropped leading vowel (Akzhal / Kuzhal) is another name, not a spelling.
-    if len(a.skeleton) >= 3 and a.skeleton == b.skeleton and a.core[0] == b.core[0]:
+    if len(a.skeleton) >= min_skeleton and a.skeleton == b.skeleton and a.core[0] == b.core[0]:
         return "number_partial" if one_sided else "translit"
     similarity = JaroWinkler.similarity(a.core, b.core)
     short, long_ = sorted((a.core, b.core), key=len)
@@ -114,14 +115,14 @@ def compare_forms(a: NameForm, b: NameForm) -> str:
 _ORDER = {level: i for i, level in enumerate(NAME_LEVELS)}
 
 
-def best_name_level(forms_a: tuple[NameForm, ...], forms_b: tuple[NameForm, ...]) -> str:
+def best_name_level(forms_a: tuple[NameForm, ...], forms_b: tuple[NameForm, ...], min_skeleton: int = 3) -> str:
     """Return the best name level over every pair of the records' names (``unnamed`` if a side has none)."""
     if not forms_a or not forms_b:
         return "unnamed"
     best = "different"
     for a in forms_a:
         for b in forms_b:
-            level = compare_forms(a, b)
+            level = compare_forms(a, b, min_skeleton)
             if _ORDER[level] < _ORDER[best]:
                 best = level
                 if level == "exact":
@@ -149,10 +150,10 @@ def score_pair(a: dict, b: dict, distance_km: float, *, prior: float) -> Compari
         never by an alias or a bracketed alternative.
     """
     same_dataset = a["dataset"] == b["dataset"]
-    if same_dataset:
-        level = best_name_level(a["primary_forms"], b["primary_forms"])
-    else:
-        level = best_name_level(a["forms"], b["forms"])
+    # Without a place to compare, a short skeleton is too weak a match (Kamator / Kumtor): five consonants at least.
+    min_skeleton = UNLOCATED_MIN_SKELETON if math.isnan(distance_km) else 3
+    forms = ("primary_forms", "primary_forms") if same_dataset else ("forms", "forms")
+    level = best_name_level(a[forms[0]], b[forms[1]], min_skeleton)
     weights = {"prior": prior, "name": _weight(NAME_LEVELS, level)}
     if not math.isnan(distance_km):
         weights["distance"] = distance_weight(distance_km, a["sigma_km"], b["sigma_km"])

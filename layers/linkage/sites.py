@@ -21,10 +21,14 @@ DATASET_PREFERENCE = (
 PROVENANCE_FIELDS = ("name", "aliases", "country", "commodities", "deposit_types", "status", "country_check")
 
 
+#: Datasets placed after all others: records made from the licence tables stand in for a deposit no source names.
+DATASET_LAST = ("licence-deposits",)
+
+
 def _preference(record: dict) -> tuple:
     dataset = "national" if record["dataset"].startswith("national") else record["dataset"]
     rank = DATASET_PREFERENCE.index(dataset) if dataset in DATASET_PREFERENCE else len(DATASET_PREFERENCE)
-    return (rank, dataset, record["record_id"])
+    return (dataset in DATASET_LAST, rank, dataset, record["record_id"])
 
 
 def _located(record: dict) -> bool:
