@@ -12,7 +12,7 @@ STORE := data/atlas.gpkg
 # The analysis is published as data/analysis -> data/analysis-<generation>/{analysis.gpkg,rasters/}.
 ANALYSIS := data/analysis/analysis.gpkg
 # Everything the store is built from: code of layers/, the manifest, our tables, and the raw files present.
-STORE_INPUTS := $(wildcard layers/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
+STORE_INPUTS := $(wildcard layers/*.py layers/linkage/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
 
 .PHONY: run dev test build data lint bench bench-deps clean translations
@@ -58,6 +58,7 @@ bench-deps:  ## system libraries the pygeoapi side of bench/bench_ogc.py needs (
 
 bench: $(VENV)/.installed bench-deps $(ANALYSIS)  ## benchmarks (figures only); the load test serves data/atlas.gpkg
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_linkage.py
 	$(PY) bench/bench_api.py
 	$(PY) bench/bench_corridor_distance.py
 	$(PY) bench/bench_ogc.py

@@ -17,7 +17,8 @@ from layers.changes import read_snapshot, record_changes, snapshot_of
 from layers.checks import check_countries
 from layers.errors import AtlasError, BuildError
 from layers.licence_deposits import DATASET, licence_deposit_records
-from layers.linkage import link_sites
+from layers.linkage import LinkageReport, link_sites, load_decisions
+from layers.linkage.evaluation import evaluate, load_pairs
 from layers.manifest import Source, load_manifest
 from layers.railways import RailwayLoad
 from layers.rasters import RasterInfo
@@ -25,12 +26,17 @@ from layers.records import LoadResult
 from layers.registry import LOADERS, get_loader
 from layers.relations import IMPORT_LAYERS, RELATION_LAYERS, RelationsReport, build_relations
 from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
-from layers.settings import SourceSettings, StoreSettings
+from layers.settings import PROJECT_ROOT, SourceSettings, StoreSettings
 from layers.shrink import check_shrink
 from layers.store import write_store
 from layers.transport import RASTERS, TRANSPORT_LAYERS, TransportReport, build_transport
 
 log = logging.getLogger(__name__)
+
+#: Curated link decisions, relative to the data directory (``SourceSettings.data_dir``).
+LINKS_PATH = Path("curated") / "links.csv"
+#: The hand-labelled pairs the build report measures linkage against, when the file is present.
+LABELLED_PAIRS = PROJECT_ROOT / "tests" / "data" / "link_pairs.csv"
 
 
 @dataclass
@@ -46,6 +52,8 @@ class BuildReport:
     multi_source_sites: int = 0
     quarantined: int = 0
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    linkage: LinkageReport | None = None
+    evaluation: list[str] = field(default_factory=list)  # precision and recall per class of labelled pairs
     relations: RelationsReport = field(default_factory=RelationsReport)
     transport: TransportReport = field(default_factory=TransportReport)
     seconds: float = 0.0  # loading, checking and linking
@@ -65,6 +73,8 @@ class BuildReport:
         out += [f"source {sid}: SKIPPED: {why}" for sid, why in self.skipped.items()]
         out += [f"note: {note}" for note in self.notes]
         out += [f"quarantined {n}: {reason}" for reason, n in sorted(self.quarantine_by_reason.items())]
+        out += self.linkage.lines() if self.linkage is not None else []
+        out += [f"linkage evaluation {line}" for line in self.evaluation]
         out += self._relation_lines()
         out += self.transport.lines()
         out.append("stages: " + "; ".join(f"{name} {s:.1f} s" for name, s in self.stage_seconds.items()))
@@ -149,8 +159,18 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     stage = report.stage("country check", stage)
     quarantine_table = pd.concat([q for q in quarantine if len(q)] or [QUARANTINE.empty()], ignore_index=True)
     records = records.sort_values("record_id", ignore_index=True)
-    sites, linkage = link_sites(records)
+    decisions = load_decisions(sources.data_dir / LINKS_PATH)
+    linked = link_sites(records, decisions, decided_on=datetime.now(UTC).date().isoformat())
+    sites, linkage = linked.sites, linked.report
+    report.linkage = linkage
+    if LABELLED_PAIRS.is_file():
+        scores = evaluate(sites, load_pairs(LABELLED_PAIRS))
+        if scores[-1].missing < scores[-1].pairs:  # only a build holding the labelled records is measured
+            report.evaluation = [score.line() for score in scores]
     stage = report.stage("linkage", stage)
+    if linkage.unknown_decisions:
+        report.notes.append(f"{len(linkage.unknown_decisions)} curated link decisions name records not present: "
+                            + "; ".join(linkage.unknown_decisions[:3]))
     if linkage.unknown_same_as:
         shown = ", ".join(linkage.unknown_same_as[:3]) + (", ..." if len(linkage.unknown_same_as) > 3 else "")
         report.notes.append(f"{len(linkage.unknown_same_as)} explicit links to records not present: {shown}")
@@ -164,7 +184,8 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     transport, report.transport = build_transport(loaded.tables, loaded.railways, loaded.rasters)
     stage = report.stage("transport", stage)
     report.seconds = time.perf_counter() - started
-    layers = {"sites": sites, "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
+    layers = {"sites": sites, "link_candidates": linked.candidates,
+              "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
               "quarantine": quarantine_table, "countries": countries, **relations, **transport}
     sources_table = _sources_table(manifest, report)
     check_shrink(store, sources_table, report.sites_out)
@@ -262,8 +283,19 @@ def _build_info(report: BuildReport) -> dict:
         "companies_added_from_holder_text": rel.companies_added,
         "import_conflicts": [c.line() for c in rel.conflicts],
         **report.transport.info(),
+        **_linkage_info(report),
         "seconds": round(report.seconds, 2),
     }
+
+
+def _linkage_info(report: BuildReport) -> dict:
+    linkage = report.linkage
+    if linkage is None:
+        return {}
+    return {"link_pairs_scored": linkage.pairs_scored, "link_pairs_merged": linkage.pairs_merged,
+            "link_pairs_queued": linkage.pairs_queued,
+            "sites_by_sources": {str(k): v for k, v in linkage.sites_by_sources.items()},
+            "linkage_evaluation": report.evaluation}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from layers.countries import COUNTRY_TOLERANCE_KM, country_at, distance_outside_km
-from layers.records import make_quarantine
+from layers.records import ATLAS_COUNTRIES, make_quarantine
 from layers.schema import STORE_CRS
 
 #: A point this far outside its country is noted on the record (but kept).
@@ -17,12 +17,16 @@ COUNTRY_NOTE_KM = 5.0
 def check_countries(
     records: gpd.GeoDataFrame, countries: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Refuse records whose point lies far outside their stated country; note those just outside.
+    """Check each point against its stated country: relabel a record whose point is in another atlas country.
 
-    A point more than ``max(COUNTRY_TOLERANCE_KM, its precision)`` outside its country is refused.
-    When the point with longitude and latitude exchanged lies inside the stated country, the reason
-    says the coordinates look swapped; the atlas does not swap them itself, because nothing but the
-    outline says which reading is right.
+    A point more than ``max(COUNTRY_TOLERANCE_KM, its precision)`` outside its country is refused when the
+    point with longitude and latitude exchanged lies inside the stated country (the reason says the coordinates
+    look swapped; the atlas does not swap them itself, because nothing but the outline says which reading is
+    right) or when it lies in no country of the atlas. A point that lies inside another atlas country is a good
+    point under a wrong label (Lyangar, labelled KG, lies in Uzbekistan, where the GSC record of the deposit
+    puts it): the record is kept, its ``country`` taken from the point, and ``country_check`` says so. So is a
+    point more than :data:`COUNTRY_NOTE_KM` inside another atlas country (Dalnee, labelled TJ, 11 km into
+    Uzbekistan's Almalyk district); points nearer a border keep their label.
 
     Parameters
     ----------
@@ -35,7 +39,7 @@ def check_countries(
     -------
     kept : GeoDataFrame
         Records that pass, with ``country_check`` filled for points more than
-        :data:`COUNTRY_NOTE_KM` outside their country.
+        :data:`COUNTRY_NOTE_KM` outside their country, and relabelled records.
     refused : DataFrame
         Quarantine rows (``layers.schema.QUARANTINE``) for the others.
     """
@@ -53,16 +57,31 @@ def check_countries(
     far = located & (outside > precision)
     kept = records.copy()
     noted = located & ~far & (outside > COUNTRY_NOTE_KM)
-    for index in records.index[noted]:
+    for index in records.index[noted & where.isin(ATLAS_COUNTRIES)]:
+        _relabel(kept, index, float(outside[index]), where[index])
+    for index in records.index[noted & ~where.isin(ATLAS_COUNTRIES)]:
         kept.at[index, "country_check"] = (f"point lies {outside[index]:.0f} km outside {records.at[index, 'country']} "
                                            f"(in {where[index] or 'no country'})")
     # One outline distance call for every refused point with lon and lat exchanged (dissolving is per call).
     swapped = gpd.GeoSeries([Point(g.y, g.x) for g in records.geometry[far]], index=records.index[far],
                             crs=STORE_CRS)
     flipped = distance_outside_km(swapped, countries, records["country"][far])
-    refused = [_refusal(records.loc[index], float(outside[index]), float(precision[index]), where[index],
-                        float(flipped[index])) for index in records.index[far]]
-    return kept.drop(index=records.index[far]), make_quarantine(refused, "country check")
+    refused_at, refused = [], []
+    for index in records.index[far]:
+        if float(flipped[index]) > float(precision[index]) and where[index] in ATLAS_COUNTRIES:
+            _relabel(kept, index, float(outside[index]), where[index])
+            continue
+        refused_at.append(index)
+        refused.append(_refusal(records.loc[index], float(outside[index]), float(precision[index]), where[index],
+                                float(flipped[index])))
+    return kept.drop(index=refused_at), make_quarantine(refused, "country check")
+
+
+def _relabel(kept: gpd.GeoDataFrame, index, outside_km: float, inside: str) -> None:
+    label = kept.at[index, "country"]
+    kept.at[index, "country_check"] = (f"country label {label} disagrees with the point, which lies "
+                                       f"{outside_km:.0f} km outside {label} in {inside}; country taken from the point")
+    kept.at[index, "country"] = inside
 
 
 def _refusal(record: pd.Series, km: float, limit: float, inside: str, flipped_km: float) -> dict:

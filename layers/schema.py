@@ -136,6 +136,38 @@ SITES = LayerSchema(
     ),
 )
 
+LINK_CANDIDATES = LayerSchema(
+    name="link_candidates",
+    geometry_type=None,
+    doc="The linkage review queue: pairs of records neither surely one deposit nor surely two, side by side.",
+    columns=(
+        Column("record_a", "str", "record_id of one record"),
+        Column("record_b", "str", "record_id of the other"),
+        Column("score", "float", "match weight, log2 odds (Fellegi-Sunter); merges from MERGE_MIN"),
+        Column("probability", "float", "the match probability the score stands for"),
+        Column("name_level", "str", "exact, translit, number_partial, fuzzy_high, fuzzy_low, conflict, different"),
+        Column("distance_km", "float", "geodesic distance between the points; NaN if a side has none",
+               nullable=True),
+        Column("weights", "json", "the score's parts: comparison -> weight"),
+        Column("queue_reason", "str", "why the pair is queued"),
+        Column("dataset_a", "str", "dataset of record_a"),
+        Column("name_a", "str", "name of record_a"),
+        Column("country_a", "str", "country of record_a"),
+        Column("commodities_a", "list", "commodities of record_a"),
+        Column("lon_a", "float", "longitude of record_a; NaN if unmapped", nullable=True),
+        Column("lat_a", "float", "latitude of record_a; NaN if unmapped", nullable=True),
+        Column("upstream_url_a", "str", "where record_a can be read upstream"),
+        Column("dataset_b", "str", "dataset of record_b"),
+        Column("name_b", "str", "name of record_b"),
+        Column("country_b", "str", "country of record_b"),
+        Column("commodities_b", "list", "commodities of record_b"),
+        Column("lon_b", "float", "longitude of record_b; NaN if unmapped", nullable=True),
+        Column("lat_b", "float", "latitude of record_b; NaN if unmapped", nullable=True),
+        Column("upstream_url_b", "str", "where record_b can be read upstream"),
+        Column("links_line", "str", "a data/curated/links.csv line deciding the pair, ready to copy"),
+    ),
+)
+
 COUNTRIES = LayerSchema(
     name="countries",
     geometry_type="MultiPolygon",
@@ -388,7 +420,7 @@ CORRIDOR_WAYPOINTS = LayerSchema(
 )
 
 SCHEMAS: dict[str, LayerSchema] = {
-    s.name: s for s in (SOURCE_RECORDS, QUARANTINE, SITES, COUNTRIES, COMPANIES, OWNERSHIP, LICENCES,
+    s.name: s for s in (SOURCE_RECORDS, QUARANTINE, SITES, LINK_CANDIDATES, COUNTRIES, COMPANIES, OWNERSHIP, LICENCES,
                         LICENCE_SITES, AGREEMENTS, COUNTRY_PROFILES, FACILITIES, RAILWAYS, STATIONS, GATEWAYS,
                         CORRIDORS, CORRIDOR_WAYPOINTS)
 }

@@ -26,6 +26,7 @@ from layers.schema import (
     GATEWAYS,
     LICENCE_SITES,
     LICENCES,
+    LINK_CANDIDATES,
     OWNERSHIP,
     QUARANTINE,
     RAILWAYS,
@@ -39,7 +40,7 @@ from layers.schema import (
 log = logging.getLogger(__name__)
 
 #: Bumped when a layer's columns change, so an app never reads a store of another layout.
-STORE_FORMAT = "6"
+STORE_FORMAT = "7"
 
 #: Layers every store holds, with their contracts. ``build_info`` and ``sources`` are key tables.
 STORE_LAYERS: dict[str, LayerSchema] = {
@@ -60,12 +61,14 @@ STORE_LAYERS: dict[str, LayerSchema] = {
     "corridors": CORRIDORS,
     "corridor_waypoints": CORRIDOR_WAYPOINTS,
     "changes": CHANGES,
+    "link_candidates": LINK_CANDIDATES,
 }
 
 #: Layers :func:`write_store` writes empty, with their schema, when it is not given them: the relation and
 #: transport layers, whose sources a build may lack (the build report then names the source as skipped).
 OPTIONAL_LAYERS = ("companies", "ownership", "licences", "licence_sites", "agreements", "country_profiles",
-                   "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints", "changes")
+                   "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints", "changes",
+                   "link_candidates")
 
 
 @dataclass
@@ -91,6 +94,7 @@ class Store:
     corridors: pd.DataFrame = field(default_factory=CORRIDORS.empty)
     corridor_waypoints: gpd.GeoDataFrame = field(default_factory=CORRIDOR_WAYPOINTS.empty)
     changes: pd.DataFrame = field(default_factory=CHANGES.empty)
+    link_candidates: pd.DataFrame = field(default_factory=LINK_CANDIDATES.empty)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Return a layer by its store name."""

@@ -26,7 +26,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     StoreError
         If the store is missing or was written by an incompatible build.
     """
-    from webapp import api, api_corridors, api_ownership, between, filters, ogc, openapi, pages, search
+    from webapp import api, api_corridors, api_ownership, between, filters, ogc, openapi, pages, review, search
     from webapp.contrast import text_colour
     from webapp.errors import register_error_handlers
     from webapp.public_url import install_url_policy
@@ -46,6 +46,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(filters.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(between.bp)
+    app.register_blueprint(review.bp)
     # i18n (Flask-Babel) provides `_` where installed; until then templates' `_()` returns its text.
     app.jinja_env.globals["text_on"] = text_colour
     app.jinja_env.globals.setdefault("_", lambda text, **values: text % values if values else text)

@@ -18,6 +18,8 @@ from webapp.exports import EXPORTERS
 from webapp.ogc_fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS, URL_FIELD
 from webapp.ogc_schema import Field
 from webapp.params import COMPANY_ID_PATTERN, SITE_ID_PATTERN
+from webapp.review import DEFAULT_LIMIT as REVIEW_DEFAULT_LIMIT
+from webapp.review import MAX_LIMIT as REVIEW_MAX_LIMIT
 from webapp.state import AtlasState, get_state
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -154,6 +156,11 @@ def parameters(ctx: DocContext) -> dict[str, Param]:
         Param("company_id", {"type": "string", "pattern": COMPANY_ID_PATTERN}, "A company id (a slug).",
               location="path", example=ctx.company_example),
         Param("name", {"type": "string", "enum": sorted(RASTERS)}, "The raster.", location="path"),
+        Param("dataset", {"type": "string", "maxLength": 200},
+              "Datasets, comma-separated (`mrdata-potash`): a pair matches when either record is of one of them; "
+              "each must be a dataset of the review queue."),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": REVIEW_MAX_LIMIT, "default": REVIEW_DEFAULT_LIMIT},
+              "Pairs per page.", key="limit_review"),
     )
     return {p.key or p.name: p for p in params}
 
@@ -239,6 +246,11 @@ OPERATIONS: tuple[Operation, ...] = (
               "A GeoTIFF of the corridor analysis (distance to corridor, access cost)",
               ("name",), (("image/tiff", "Binary"),), (404,),
               "Outside `/api`, so its 404 is an HTML page.", html_errors=True),
+    Operation("/api/link-candidates", "listLinkCandidates", "Sites",
+              "The linkage review queue: record pairs neither surely one deposit nor surely two, best score first",
+              ("country", "dataset", "limit_review", "offset"), ((JSON, "LinkCandidates"),), (400,),
+              "`country` matches either record's country. Each pair carries both records side by side and a "
+              "ready-to-copy `data/curated/links.csv` line; the page `/review/links` shows the same. Read-only."),
     Operation("/api/openapi.json", "getOpenApi", "Documentation", "This document (OpenAPI 3.0)",
               ok=((JSON, "OpenApiDocument"),)),
     Operation("/api/docs", "getApiDocs", "Documentation", "This document as a web page", ok=(("text/html", "Html"),)),
@@ -390,6 +402,11 @@ def component_schemas() -> dict[str, dict]:
                                     pct_with_holder=NUM, pct_with_known_owner=NUM, pct_with_known_share=NUM)),
         "PartnerTimeline": _obj(**{"from": INT, "to": INT, "rows": _rows(
             country=STR, date={"type": "string", "format": "date"}, partner=STR, sites_controlled=INT)}),
+        "LinkCandidates": _obj(numberMatched=INT, numberReturned=INT, offset=INT, candidates=_rows(
+            score=NUM, probability=NUM, name_level=STR, distance_km=NUM_OR_NULL, weights={"type": "object"},
+            queue_reason=STR, links_line=STR,
+            **{side: _obj(record_id=STR, dataset=STR, name=STR, country=STR, commodities=STRS, lon=NUM_OR_NULL,
+                          lat=NUM_OR_NULL, upstream_url=STR) for side in ("a", "b")})),
         "Agreements": _obj(numberMatched=INT, agreements=_rows(
             ("agreement_id", "country", "partner", "signed", "title"), agreement_id=STR, country=STR, partner=STR,
             kind=STR, level=STR, signed=STR, title=STR, scope=STR, notes=STR, source=STR, confidence=STR)),

@@ -73,10 +73,9 @@ def test_a_point_inside_or_just_outside_is_kept_unchanged(countries: gpd.GeoData
     ("point", "precision_km", "note"),
     [
         (Point(65, 50.09), 2.0, "point lies 10 km outside KZ (in no country)"),
-        (Point(70.15, 45), 2.0, "point lies 12 km outside KZ (in UZ)"),
         (Point(65, 50.9), 150.0, "point lies 100 km outside KZ (in no country)"),
     ],
-    ids=["10-km-outside", "12-km-into-neighbour", "within-its-own-precision"],
+    ids=["10-km-outside", "within-its-own-precision"],
 )
 def test_a_point_a_little_outside_is_kept_with_a_note(countries: gpd.GeoDataFrame, point: Point,
                                                       precision_km: float, note: str) -> None:
@@ -91,18 +90,30 @@ def test_a_point_a_little_outside_is_kept_with_a_note(countries: gpd.GeoDataFram
     [
         (Point(65, 50.9),
          "point far outside its stated country: 100 km outside KZ (in no country); allowed 25 km"),
-        (Point(71, 45), "point far outside its stated country: 79 km outside KZ (in UZ); allowed 25 km"),
         (Point(45, 65),
          "coordinates look swapped (lon/lat): the point lies 1865 km outside KZ; with lon and lat exchanged "
          "it lies inside KZ"),
     ],
-    ids=["100-km-outside", "in-the-neighbour", "swapped"],
+    ids=["100-km-outside", "swapped"],
 )
 def test_a_point_far_outside_is_refused(countries: gpd.GeoDataFrame, point: Point, reason: str) -> None:
     records = make_records([_record("kept", Point(65, 45)), _record("bad", point)], "test")
     kept, refused = check_countries(records, countries)
     assert_geodataframe_equal(kept, records.iloc[[0]])
     pd.testing.assert_frame_equal(refused, make_quarantine([_refused("bad", point, reason)], "expected"))
+
+
+@pytest.mark.parametrize(("point", "km"), [(Point(70.15, 45), 12), (Point(71, 45), 79)],
+                         ids=["12-km-into-the-neighbour", "79-km-into-the-neighbour"])
+def test_a_point_inside_another_atlas_country_is_kept_under_that_country(countries: gpd.GeoDataFrame, point: Point,
+                                                                         km: int) -> None:
+    records = make_records([_record("a", point)], "test")
+    kept, refused = check_countries(records, countries)
+    note = (f"country label KZ disagrees with the point, which lies {km} km outside KZ in UZ; "
+            "country taken from the point")
+    expected = make_records([{**_record("a", point, country_check=note), "country": "UZ"}], "test")
+    assert_geodataframe_equal(kept, expected)
+    pd.testing.assert_frame_equal(refused, QUARANTINE.empty())
 
 
 # --- integration: the store built from the real staged data ---------------------------------------------------
@@ -122,12 +133,20 @@ def test_real_store_refuses_exactly_the_22_swapped_nicrpge_records(store: Store)
 
 
 @pytest.mark.integration
-def test_real_store_refuses_lyangar_as_far_outside_kyrgyzstan(store: Store) -> None:
-    quarantine = store.quarantine.set_index("record_id")
-    lyangar = quarantine.loc["mrdata-major-deposits:1506"]
+def test_real_store_keeps_lyangar_under_the_country_of_its_point(store: Store) -> None:
+    assert "mrdata-major-deposits:1506" not in set(store.quarantine["record_id"])
+    lyangar = store.source_records.set_index("record_id").loc["mrdata-major-deposits:1506"]
     # The point is in Uzbekistan, 288 km (geodesic, to the nearest Kyrgyz border point near 69.23°E 39.79°N)
     # from Kyrgyzstan; the GSC record of the same deposit says UZ.
-    assert lyangar[["name", "country", "location_raw", "reason"]].tolist() == [
-        "Lyangar", "KG", "POINT (65.95 40.4)",
-        "point far outside its stated country: 288 km outside KG (in UZ); allowed 25 km",
+    assert lyangar[["name", "country", "location_raw", "country_check"]].tolist() == [
+        "Lyangar", "UZ", "POINT (65.95 40.4)",
+        "country label KG disagrees with the point, which lies 288 km outside KG in UZ; country taken from the point",
     ]
+
+
+@pytest.mark.integration
+def test_real_store_takes_dalnee_country_from_its_point_in_the_almalyk_district(store: Store) -> None:
+    dalnee = store.source_records.set_index("record_id").loc["mrdata-major-deposits:1847"]
+    assert (dalnee["country"], dalnee["country_check"]) == (
+        "UZ", "country label TJ disagrees with the point, which lies 11 km outside TJ in UZ; "
+        "country taken from the point")

@@ -144,9 +144,13 @@ def test_a_comma_list_naming_nothing_is_a_400(client, url, parameter):
     assert (response.status_code, response.get_json()["error"]["parameter"]) == (400, parameter)
 
 
-def test_a_site_id_with_spaces_and_brackets_is_served(client):
+def test_a_site_id_with_spaces_and_brackets_is_parsed(client):
+    # Since issue 10 this Mudd-Jowitt record (no coordinates) belongs to the Kempirsai site, so no site carries its
+    # id any more: the id with spaces and brackets is parsed (404, not 400) and the record is served in its site.
     response = client.get("/api/sites/mudd-jowitt-nickel:Kempirsai%20(Kempirsay)")
-    assert (response.status_code, response.get_json()["id"]) == (200, "mudd-jowitt-nickel:Kempirsai (Kempirsay)")
+    assert (response.status_code, response.get_json()["error"].get("parameter")) == (404, None)
+    site = client.get("/api/sites/mrdata-major-deposits:1435").get_json()
+    assert "mudd-jowitt-nickel:Kempirsai (Kempirsay)" in site["properties"]["source_record_ids"]
 
 
 # --- the HTML page --------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def hostile_client(tmp_path):
         "location_raw": HOSTILE, "country_check": "", "same_as": [], "geometry": Point(70.0, 45.0),
     }
     records = make_records([row], "test")
-    sites, _ = link_sites(records)
+    sites = link_sites(records).sites
     path = tmp_path / "atlas.gpkg"
     sources = make_quarantine([], "test").assign(id=[])  # an empty sources table is enough here
     write_store(path, {"sites": sites, "source_records": records, "quarantine": make_quarantine([], "t"),

@@ -59,6 +59,7 @@ POISONED_COLUMNS: dict[str, tuple[str, ...]] = {
     "deposits": ("name", "notes", "source", "status", "deposit_kind", "location_precision"),
     "facilities": ("name", "kind", "city", "notes", "source", "name_ru", "location_precision"),
     "licences": ("status", "notes", "source"),
+    "links": ("who", "why"),
     "nodes": ("name", "name_ru", "notes", "source", "location_precision"),
     "ownership": ("source", "notes"),
 }
@@ -120,8 +121,8 @@ def poisoned_client(poisoned_app: Flask) -> FlaskClient:
 
 def _html_pages(app: Flask) -> list[str]:
     state = app.extensions["atlas"]
-    pages = ["/", "/sources", "/partners", "/api/docs", "/ogc?f=html", "/ogc/conformance?f=html",
-             "/ogc/api?f=html", "/ogc/collections?f=html"]
+    pages = ["/", "/sources", "/partners", "/api/docs", "/review/links?limit=1000", "/ogc?f=html",
+             "/ogc/conformance?f=html", "/ogc/api?f=html", "/ogc/collections?f=html"]
     # The first page of sites holds unmapped sites named only by licences (clean names); a box around a
     # national site's point reaches one whose curated text is poisoned.
     national = state.sites[state.sites["site_id"].str.startswith("national:") & state.sites.geometry.notna()]
