@@ -104,8 +104,8 @@ SITE_RECORD_FIELDS = (Field("site_id", "string", "the site the record belongs to
 
 LICENCE_FIELDS = from_contract(LICENCES, (
     "licence_id", "source", "deposit_name", "deposit_name_ru", "deposit_country", "holder_company_id",
-    "holder_text", "licence_kind", "commodities", "granted", "valid_to", "status", "references", "confidence",
-    "notes"))
+    "holder_text", "licence_kind", "commodities", "granted", "valid_to", "status", "stage", "record_ids",
+    "references", "source_date", "source_quote", "confidence", "notes"))
 LICENCE_DOWNLOAD_FIELDS = (*LICENCE_FIELDS, Field("site_ids", "string-list", "the sites the licence covers"))
 
 CORRIDOR_FIELDS = from_contract(CORRIDOR_LINES, (

@@ -17,6 +17,7 @@ from geo.site_ownership import site_ownership
 from layers.commodities import OTHER_GROUP
 from layers.records import ATLAS_COUNTRIES
 from webapp.api_ownership import as_of_from_request, company_json
+from webapp.contrast import text_colour
 from webapp.errors import NotFound
 from webapp.exports import EXPORTERS
 from webapp.maps import (
@@ -52,8 +53,6 @@ def _install_page_parts(setup) -> None:
         app.register_blueprint(blueprint)
 
 
-#: Partner colours dark enough for white text (WCAG AA, 4.5:1); the others take black text.
-WHITE_TEXT_ON = frozenset({"#0072B2", "#7F3C8D", "#3C3C3C", "#A0522D"})
 
 
 def css_slug(name: str) -> str:
@@ -64,8 +63,9 @@ def css_slug(name: str) -> str:
 @bp.get("/colours.css")
 def colours_css():
     """Partner badge and group swatch colours as classes, so pages need no inline style (CSP)."""
-    rules = [f".partner-{css_slug(name)} {{ background: {fill}; "
-             f"color: {'#fff' if fill in WHITE_TEXT_ON else '#000'}; }}" for name, fill in PARTNER_COLOURS.items()]
+    # Black or white text, whichever reaches WCAG AA (4.5:1) on the fill (webapp/contrast.py).
+    rules = [f".partner-{css_slug(name)} {{ background: {fill}; color: {text_colour(fill)}; }}"
+             for name, fill in PARTNER_COLOURS.items()]
     rules += [f".group-{css_slug(group)} {{ background: {fill}; }}" for group, fill in GROUP_COLOURS.items()]
     rules += [f".depth-{level} {{ padding-left: {12 + level * 18}px; }}" for level in range(10)]
     return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "max-age=3600"})

@@ -281,9 +281,9 @@ def test_datetime_is_accepted_and_ignored_by_collections_without_time(client):
      "max_corridor_km must be between 0 and 20000; got '-1'"),
     ("/ogc/collections/sites/items?contry=KZ", "contry",
      "unknown query parameter 'contry'; this resource takes bbox, commodity, controlling_partner, corridor, "
-     "country, datetime, f, limit, max_corridor_km, offset, partner, primary_group, q, status"),
+     "country, datetime, f, limit, max_corridor_km, offset, partner, primary_group, q, sortby, status"),
     ("/ogc/collections/gateways/items?partner=USA", "partner",
-     "unknown query parameter 'partner'; this resource takes bbox, country, datetime, f, kind, limit, offset"),
+     "unknown query parameter 'partner'; this resource takes bbox, country, datetime, f, kind, limit, offset, sortby"),
     ("/ogc/collections?limit=5", "limit", "unknown query parameter 'limit'; this resource takes datetime, f"),
 ])
 def test_bad_parameters_are_400_in_the_error_shape(client, url, parameter, message):
@@ -368,7 +368,7 @@ def test_openapi_document_describes_every_collection_and_its_filters(client):
     for collection_id, col in COLLECTIONS.items():
         items = doc["paths"][f"/collections/{collection_id}/items"]["get"]
         names = [p.get("name") or p["$ref"].rsplit("/", 1)[-1] for p in items["parameters"]]
-        assert names == ["bbox", "datetime", "limit", "offset", "f", *(p.name for p in col.parameters)]
+        assert names == ["bbox", "datetime", "limit", "offset", "sortby", "f", *(p.name for p in col.parameters)]
         assert f"/collections/{collection_id}/items/{{featureId}}" in doc["paths"]
     assert doc["components"]["parameters"]["limit"]["schema"] == {
         "type": "integer", "minimum": 1, "maximum": 10000, "default": 10}
