@@ -12,7 +12,7 @@ STORE := data/atlas.gpkg
 # The analysis is published as data/analysis -> data/analysis-<generation>/{analysis.gpkg,rasters/}.
 ANALYSIS := data/analysis/analysis.gpkg
 # Everything the store is built from: code of layers/, the manifest, our tables, and the raw files present.
-STORE_INPUTS := $(wildcard layers/*.py layers/linkage/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
+STORE_INPUTS := $(wildcard layers/*.py layers/*/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
 
 .PHONY: run dev test build data lint bench bench-deps clean translations

@@ -26,10 +26,10 @@ from pyproj import Geod  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
 from layers.build import build_store  # noqa: E402
+from layers.deposits.records import make_records  # noqa: E402
 from layers.linkage import link_sites  # noqa: E402
 from layers.linkage.evaluation import evaluate, load_pairs  # noqa: E402
 from layers.linkage.location import DATASET_SIGMA_KM, DEFAULT_SIGMA_KM  # noqa: E402
-from layers.records import make_records  # noqa: E402
 from layers.settings import SourceSettings, StoreSettings  # noqa: E402
 from layers.store import read_store  # noqa: E402
 

@@ -313,7 +313,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     ours_path = "/ogc/collections/sites/items"
     if not (PROJECT_ROOT / "webapp" / "ogc.py").is_file():
         ours_path = "/api/sites"
-        print("webapp/ogc.py is absent: timing /api/sites?bbox=...&limit=1000 instead of the OGC items endpoint")
+        print("webapp/ogc/routes.py is absent: timing /api/sites?bbox=...&limit=1000 instead of the OGC items endpoint")
     boxes = random_bboxes(args.bboxes, args.seed)
     print(f"sites: {rows} in the store, {located} located (pygeoapi is given these: SpatiaLite's Intersects() "
           f"is -1, so true, for a NULL geometry); {len(boxes)} bboxes (seed {args.seed}), limit=1000, "

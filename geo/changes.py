@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.partners import PARTNER_GROUPS, own_group
-from layers.commodities import GROUPS
+from layers.deposits.commodities import GROUPS
 
 
 @dataclass(frozen=True)

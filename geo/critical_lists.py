@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.commodities import GROUPS
+from layers.deposits.commodities import GROUPS
 
 _REE = frozenset(GROUPS["REE"])
 _PGE = frozenset({"PGE", "Pt", "Pd", "Rh", "Ir", "Os", "Ru"})

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz
 
-from layers.commodities import GROUPS
-from layers.names import search_key
+from layers.deposits.commodities import GROUPS
+from layers.deposits.names import search_key
 from layers.settings import PROJECT_ROOT
 
 #: Commodity values with their English and Russian names (see data/reference/README.md).
@@ -99,7 +99,7 @@ def search_names(keys: pd.Series, text: str, *, limit: int = 20) -> list[Hit]:
     Parameters
     ----------
     keys : Series
-        Per row, a list of normalised name keys (``layers.names.name_keys``, the sites' ``search_keys``);
+        Per row, a list of normalised name keys (``layers.deposits.names.name_keys``, the sites' ``search_keys``);
         the Series' index labels are returned as ``Hit.key`` (as text).
     text : str
         The query as typed, any script.

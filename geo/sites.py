@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.deposits.names import search_key
 from layers.errors import CRSMismatchError
-from layers.names import search_key
 from layers.schema import STORE_CRS
 from layers.types import BBox
 

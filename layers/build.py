@@ -15,21 +15,21 @@ import pandas as pd
 
 from layers.changes import read_snapshot, record_changes, snapshot_of
 from layers.checks import check_countries
+from layers.deposits.licence_deposits import DATASET, licence_deposit_records
+from layers.deposits.records import LoadResult
 from layers.errors import AtlasError, BuildError
-from layers.licence_deposits import DATASET, licence_deposit_records
 from layers.linkage import LinkageReport, link_sites, load_decisions
 from layers.linkage.evaluation import evaluate, load_pairs
 from layers.manifest import Source, load_manifest
-from layers.railways import RailwayLoad
+from layers.ownership.relations import IMPORT_LAYERS, RELATION_LAYERS, RelationsReport, build_relations
 from layers.rasters import RasterInfo
-from layers.records import LoadResult
 from layers.registry import LOADERS, get_loader
-from layers.relations import IMPORT_LAYERS, RELATION_LAYERS, RelationsReport, build_relations
 from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
 from layers.settings import PROJECT_ROOT, SourceSettings, StoreSettings
 from layers.shrink import check_shrink
 from layers.store import write_store
-from layers.transport import RASTERS, TRANSPORT_LAYERS, TransportReport, build_transport
+from layers.transport.railways import RailwayLoad
+from layers.transport.transport import RASTERS, TRANSPORT_LAYERS, TransportReport, build_transport
 
 log = logging.getLogger(__name__)
 

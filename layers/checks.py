@@ -7,7 +7,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from layers.countries import COUNTRY_TOLERANCE_KM, country_at, distance_outside_km
-from layers.records import ATLAS_COUNTRIES, make_quarantine
+from layers.deposits.records import ATLAS_COUNTRIES, make_quarantine
 from layers.schema import STORE_CRS
 
 #: A point this far outside its country is noted on the record (but kept).

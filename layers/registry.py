@@ -5,23 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from layers.agreements import load_agreements
-from layers.companies import load_companies
-from layers.corridors import load_corridor_waypoints, load_corridors
 from layers.countries import load_countries
-from layers.country_profiles import load_country_profiles
+from layers.deposits.minmod import load_minmod_sites
+from layers.deposits.national import load_national_deposits
+from layers.deposits.usgs_tienshan import load_usgs_tienshan
 from layers.errors import LayerNotFound
-from layers.facilities import load_facilities
-from layers.gateways import load_gateways
-from layers.licence_areas import load_licence_areas
-from layers.licences import load_licences
-from layers.minmod import load_minmod_sites
-from layers.national import load_national_deposits
-from layers.ownership import load_ownership
-from layers.railways import load_railways
+from layers.ownership.agreements import load_agreements
+from layers.ownership.companies import load_companies
+from layers.ownership.country_profiles import load_country_profiles
+from layers.ownership.facilities import load_facilities
+from layers.ownership.licence_areas import load_licence_areas
+from layers.ownership.licences import load_licences
+from layers.ownership.ownership import load_ownership
 from layers.rasters import load_raster
-from layers.stations import load_stations
-from layers.usgs_tienshan import load_usgs_tienshan
+from layers.transport.corridors import load_corridor_waypoints, load_corridors
+from layers.transport.gateways import load_gateways
+from layers.transport.railways import load_railways
+from layers.transport.stations import load_stations
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,9 @@ def register_loader(name: str, layer: str, function: Callable) -> None:
     function : callable
         ``(paths, source) -> LoadResult`` for source records; ``(paths) -> GeoDataFrame`` for countries;
         ``(paths, source) -> DataFrame`` (validated in the layer's schema) for the relation layers
-        (``layers.relations.RELATION_LAYERS``: companies, ownership, licences, agreements, country_profiles,
-        facilities) and the transport tables (``layers.transport.TRANSPORT_LAYERS``: stations, gateways, corridors,
+        (``layers.ownership.relations.RELATION_LAYERS``: companies, ownership, licences, agreements, country_profiles,
+        facilities) and the transport tables (``layers.transport.transport.TRANSPORT_LAYERS``: stations, gateways,
+        corridors,
         corridor_waypoints); ``(paths, source) -> RailwayLoad`` for ``railways``; ``(paths, source) -> RasterInfo``
         for ``rasters`` (the DEMs, found but not copied into the store).
 

@@ -22,10 +22,10 @@ import pandas as pd
 
 from layers.countries import normalise_country
 from layers.dates import period_start
+from layers.deposits.records import ATLAS_COUNTRIES
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
 from layers.messages import describe_columns
-from layers.records import ATLAS_COUNTRIES
 from layers.schema import STORE_CRS, LayerSchema, validate
 from layers.settings import TableSettings
 

@@ -26,9 +26,15 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     StoreError
         If the store is missing or was written by an incompatible build.
     """
-    from webapp import api, api_corridors, api_ownership, between, filters, ogc, openapi, pages, review, search
+    from webapp import filters, openapi, search
+    from webapp.api import corridors as api_corridors
+    from webapp.api import ownership as api_ownership
+    from webapp.api import sites as api
     from webapp.contrast import text_colour
     from webapp.errors import register_error_handlers
+    from webapp.ogc import routes as ogc
+    from webapp.pages import between, review
+    from webapp.pages import main as pages
     from webapp.public_url import install_url_policy
     from webapp.security import install_response_policy
 

@@ -23,9 +23,9 @@ import shapely
 
 from layers.errors import AtlasError, CRSMismatchError, LayerNotFound
 from layers.schema import METRIC_CRS, STORE_CRS
-from webapp.ogc_schema import Field, checked_columns, property_rows, typed_table
+from webapp.ogc.schema import Field, checked_columns, property_rows, typed_table
 
-#: Layer name -> its declared fields (``webapp.ogc_fields.LAYER_FIELDS``), as the exporters take them.
+#: Layer name -> its declared fields (``webapp.ogc.fields.LAYER_FIELDS``), as the exporters take them.
 FieldsByLayer = Mapping[str, tuple[Field, ...]]
 
 #: GeoPackage version written: 1.2, which GDAL 3.6 and QGIS 3.22 open without a warning (GDAL >= 3.10
@@ -497,7 +497,7 @@ def _attributes(frame: pd.DataFrame, *, join: str | None, fields: tuple[Field, .
                 layer: str = "layer") -> pd.DataFrame:
     """The attribute columns with structured values as text: lists of strings joined with ``join`` (JSON when
     None); any other list or dict as JSON. With ``fields`` (the layer's declared schema), each column has its
-    declared type (see :func:`webapp.ogc_schema.typed_table`) and a column the schema lacks is an error."""
+    declared type (see :func:`webapp.ogc.schema.typed_table`) and a column the schema lacks is an error."""
     columns = [c for c in frame.columns if not isinstance(frame, gpd.GeoDataFrame) or c != frame.geometry.name]
     if fields is not None:
         return typed_table(pd.DataFrame(frame[columns]), fields, layer=layer, join=join)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import geopandas as gpd
 from shapely.geometry import mapping
 
-from webapp.ogc_schema import Field
+from webapp.ogc.schema import Field
 
 #: Decimal places of written coordinates (6 is ~0.1 m, finer than any source here).
 COORDINATE_DECIMALS = 6
@@ -24,7 +24,7 @@ SITE_PROPERTIES = (
 def feature(row: dict, geometry, properties: tuple[str | Field, ...], extra: dict | None = None) -> dict:
     """Return one GeoJSON Feature (geometry None allowed) with the named properties of ``row``.
 
-    A property given as a declared :class:`~webapp.ogc_schema.Field` is written as its type (empty text and
+    A property given as a declared :class:`~webapp.ogc.schema.Field` is written as its type (empty text and
     lists as null); one given by name only is written as it is (NaN as null).
     """
     props = {}

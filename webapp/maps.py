@@ -15,7 +15,7 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from geo.partners import PARTNER_COLOURS
-from layers.commodities import OTHER_GROUP
+from layers.deposits.commodities import OTHER_GROUP
 
 #: Map colour of each commodity group (colour-blind-safe palette, Okabe–Ito).
 GROUP_COLOURS: dict[str, str] = {

@@ -12,14 +12,14 @@ from markupsafe import Markup, escape
 
 from geo.analyze import RASTERS
 from geo.partners import PARTNER_GROUPS
-from layers.records import ATLAS_COUNTRIES
-from webapp.api_ownership import MAX_TIMELINE_YEARS
+from layers.deposits.records import ATLAS_COUNTRIES
+from webapp.api.ownership import MAX_TIMELINE_YEARS
 from webapp.exports import EXPORTERS
-from webapp.ogc_fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS, URL_FIELD
-from webapp.ogc_schema import Field
+from webapp.ogc.fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS, URL_FIELD
+from webapp.ogc.schema import Field
+from webapp.pages.review import DEFAULT_LIMIT as REVIEW_DEFAULT_LIMIT
+from webapp.pages.review import MAX_LIMIT as REVIEW_MAX_LIMIT
 from webapp.params import COMPANY_ID_PATTERN, SITE_ID_PATTERN
-from webapp.review import DEFAULT_LIMIT as REVIEW_DEFAULT_LIMIT
-from webapp.review import MAX_LIMIT as REVIEW_MAX_LIMIT
 from webapp.state import AtlasState, get_state
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -258,7 +258,7 @@ OPERATIONS: tuple[Operation, ...] = (
 
 _ERRORS = {400: ("BadRequest", "A parameter is malformed or out of range; `parameter` names it."),
            404: ("NotFound", "No such item.")}
-#: Answers every operation can give besides its 200 and its errors (``webapp.ogc_http``, ``webapp.errors``).
+#: Answers every operation can give besides its 200 and its errors (``webapp.ogc.http``, ``webapp.errors``).
 _COMMON_RESPONSES = {
     "206": {"description": "Partial content: the byte range a `Range` header asked for (`Accept-Ranges: bytes`)."},
     "304": {"description": "Not modified: the `ETag` (`If-None-Match`) or `Last-Modified` (`If-Modified-Since`) "
@@ -309,7 +309,7 @@ def _collection(feature: dict, required: tuple[str, ...] = (), **members) -> dic
 
 
 def _fields(fields: tuple[Field, ...]) -> dict:
-    """An object with one property per declared field (``webapp.ogc_fields``), each always present."""
+    """An object with one property per declared field (``webapp.ogc.fields``), each always present."""
     return _obj(**{f.name: f.json_schema() for f in fields})
 
 
@@ -460,7 +460,7 @@ def build_document(ctx: DocContext) -> dict:
 
 #: Schema of each download media type that is not the JSON view's.
 _DOWNLOAD_SCHEMAS = {"text/csv": "Csv", "application/vnd.google-earth.kml+xml": "Text"}
-#: Headers of a download (``webapp.api.download_headers``).
+#: Headers of a download (``webapp.api.sites.download_headers``).
 _DOWNLOAD_HEADERS = {
     "Content-Disposition": "`attachment; filename=\"atlas-<layer>-<YYYY-MM-DD>.<ext>\"`",
     "X-Atlas-Attribution": "Attribution of the data in the download (Latin-1).",

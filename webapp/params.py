@@ -8,7 +8,7 @@ from datetime import date
 
 from geo.partners import PARTNER_GROUPS
 from layers.dates import period_start
-from layers.records import ATLAS_COUNTRIES
+from layers.deposits.records import ATLAS_COUNTRIES
 from layers.types import BBox
 from webapp.errors import BadRequest
 

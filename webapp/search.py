@@ -7,9 +7,9 @@ from datetime import date
 from flask import Blueprint, jsonify, request, url_for
 
 from geo.search import Hit, search_commodities, search_labels, search_names
-from layers.records import ATLAS_COUNTRIES
+from layers.deposits.records import ATLAS_COUNTRIES
 from layers.schema import METRIC_CRS
-from webapp.api import NO_ACCESS, coverage_property, partner_properties
+from webapp.api.sites import NO_ACCESS, coverage_property, partner_properties
 from webapp.geojson import SITE_PROPERTIES, feature
 from webapp.params import parse_date, parse_int, parse_query
 from webapp.state import AtlasState, get_state

@@ -113,7 +113,7 @@ def _compress(response: Response, cache: GzipCache, min_bytes: int, level: int) 
             or request.method == "HEAD" or response.mimetype not in COMPRESSIBLE_TYPES):
         return
     if "Range" in request.headers:
-        # A byte range (GDAL's /vsicurl/) is cut from the identity body by webapp.ogc_http, which runs after this.
+        # A byte range (GDAL's /vsicurl/) is cut from the identity body by webapp.ogc.http, which runs after this.
         return
     response.vary.add("Accept-Encoding")
     if not _accepts_gzip():

@@ -1,6 +1,7 @@
 """Name forms for linkage: every name of a record split into direction words, numbers and a folded core.
 
-:mod:`layers.names` gives one canonical key per spelling (scripts, romanisations, Russian endings, generic words).
+:mod:`layers.deposits.names` gives one canonical key per spelling (scripts, romanisations, Russian endings,
+generic words).
 Linkage needs more than equality of keys, so each key is taken apart here:
 
 - ``directions`` and ``numbers`` tell apart distinct deposits of one name (Northern Katpar and Katpar; Ushkatyn I
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from layers.names import CANONICAL_DIRECTIONS, name_key, transliterate
+from layers.deposits.names import CANONICAL_DIRECTIONS, name_key, transliterate
 
 #: Words that, inside brackets or after a comma, say the text names a group, district or massif the
 #: deposit belongs to rather than the deposit itself.
@@ -40,8 +41,8 @@ COMMODITY_WORDS = frozenset({
 #: Names that carry no name at all; a record named so is never matched by its name.
 UNNAMED = frozenset({"unnamed", "unknown", "noname", "none", "bezymiannoe", "bezymyannoe", "безымянное"})
 _UNNAMED_CORES = frozenset(name_key(word) for word in UNNAMED)
-# Roman numerals past ten (XI, XII, XIV ...), which layers.names leaves as letters; two letters or more, so that a
-# lone I, V or X keeps the meaning layers.names gives it.
+# Roman numerals past ten (XI, XII, XIV ...), which layers.deposits.names leaves as letters; two letters or more,
+# so that a lone I, V or X keeps the meaning layers.deposits.names gives it.
 _ROMAN = re.compile(r"(?<![a-z])(x{0,3})(ix|iv|v?i{0,3})(?![a-z])", re.IGNORECASE)
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 # A last word of one Latin letter other than the Roman numerals I, V, X: "Druzhba A".
@@ -66,7 +67,7 @@ _SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in (
 class NameForm:
     """One name of a record, taken apart for comparison."""
 
-    key: str  # the canonical key (layers.names.name_key)
+    key: str  # the canonical key (layers.deposits.names.name_key)
     core: str  # words joined and folded, without numbers and directions
     numbers: tuple[str, ...]
     directions: tuple[str, ...]

@@ -7,8 +7,8 @@ import math
 import geopandas as gpd
 import pandas as pd
 
-from layers.commodities import commodity_groups, primary_group
-from layers.names import name_keys
+from layers.deposits.commodities import commodity_groups, primary_group
+from layers.deposits.names import name_keys
 from layers.schema import SITES, STORE_CRS, validate
 
 #: Datasets preferred for a site's name and attributes, best first; others follow alphabetically.

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.search import CommodityName, commodity_names, search_commodities, search_names
-from layers.names import name_keys
+from layers.deposits.names import name_keys
 
 NAMES = pd.Series({"kut": sorted(name_keys("Kutessai-II", ["Кутессай-2"])), "tas": sorted(name_keys("Tassay")),
                    "kal": sorted(name_keys("Kalmakyr"))})

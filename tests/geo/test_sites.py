@@ -4,8 +4,8 @@ import pytest
 from shapely.geometry import Point
 
 from geo.sites import SiteQuery, filter_by_controlling_partner, filter_by_corridor, filter_sites, page
+from layers.deposits.names import name_keys
 from layers.errors import CRSMismatchError
-from layers.names import name_keys
 from layers.types import BBox
 
 

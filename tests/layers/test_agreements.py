@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from layers.agreements import load_agreements
 from layers.errors import SourceFormatError
 from layers.manifest import Source
+from layers.ownership.agreements import load_agreements
 from layers.settings import PROJECT_ROOT
 
 CURATED = PROJECT_ROOT / "data" / "curated"

@@ -12,7 +12,7 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import MultiPolygon, Point, box
 
 from layers.checks import check_countries
-from layers.records import make_quarantine, make_records
+from layers.deposits.records import make_quarantine, make_records
 from layers.schema import COUNTRIES, QUARANTINE, STORE_CRS, validate
 from layers.store import Store, read_store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from layers.commodities import commodity_groups, minmod_commodity_names, normalise_commodity, primary_group
+from layers.deposits.commodities import commodity_groups, minmod_commodity_names, normalise_commodity, primary_group
 
 
 @pytest.mark.parametrize(

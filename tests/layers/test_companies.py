@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from layers.companies import check_references, load_companies
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
+from layers.ownership.companies import check_references, load_companies
 from layers.schema import COMPANIES, FACILITIES, LICENCES, OWNERSHIP
 from layers.settings import PROJECT_ROOT
 

@@ -10,10 +10,10 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point
 
-from layers.corridors import check_waypoint_corridors, load_corridor_waypoints, load_corridors
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
 from layers.schema import CORRIDOR_STATUSES, STORE_CRS
+from layers.transport.corridors import check_waypoint_corridors, load_corridor_waypoints, load_corridors
 
 CORRIDORS_SOURCE = Source(id="corridors", title="t", publisher="p", licence="l", attribution="a", url="u",
                           root="data", files=("curated/corridors.csv",), loader="corridors_table")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from layers.country_profiles import load_country_profiles
 from layers.errors import SourceFormatError
 from layers.manifest import Source
+from layers.ownership.country_profiles import load_country_profiles
 from layers.settings import PROJECT_ROOT
 
 CURATED = PROJECT_ROOT / "data" / "curated"

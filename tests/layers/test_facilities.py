@@ -12,8 +12,8 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point
 
 from layers.errors import SourceFormatError
-from layers.facilities import load_facilities
 from layers.manifest import Source
+from layers.ownership.facilities import load_facilities
 from layers.schema import FACILITIES, STORE_CRS
 from layers.settings import PROJECT_ROOT
 

@@ -10,9 +10,9 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point
 
 from layers.errors import ColumnMappingError, SourceFormatError
-from layers.gateways import load_gateways
 from layers.manifest import Source
 from layers.schema import STORE_CRS
+from layers.transport.gateways import load_gateways
 
 SOURCE = Source(id="gateways", title="t", publisher="p", licence="l", attribution="a", url="u", root="data",
                 files=("curated/nodes.csv",), loader="gateways_table")

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from layers.holders import company_keys, parse_holders, resolve_holders
+from layers.ownership.holders import company_keys, parse_holders, resolve_holders
 from layers.schema import COMPANIES, LICENCES, OWNERSHIP, STORE_CRS
 
 

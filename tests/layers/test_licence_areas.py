@@ -13,8 +13,8 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from layers.errors import ColumnMappingError, SourceFormatError
-from layers.licence_areas import load_licence_areas
 from layers.manifest import Source
+from layers.ownership.licence_areas import load_licence_areas
 from layers.schema import LICENCES, STORE_CRS
 
 AREA = box(76.1, 42.6, 76.2, 42.7)

@@ -1,4 +1,4 @@
-"""Unmapped deposit records for licensed deposits that no deposit source names (layers/licence_deposits.py)."""
+"""Unmapped deposit records for licensed deposits that no deposit source names (layers/deposits/licence_deposits.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import MultiPolygon, Point, box
 
-from layers.licence_deposits import DATASET, licence_deposit_records
+from layers.deposits.licence_deposits import DATASET, licence_deposit_records
 from layers.schema import LICENCES, SOURCE_RECORDS, STORE_CRS, validate
 from layers.store import read_store
 

@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
 from layers.errors import CRSMismatchError
-from layers.licence_sites import join_licences_to_sites, match_licences_to_sites
+from layers.ownership.licence_sites import join_licences_to_sites, match_licences_to_sites
 from layers.schema import LICENCE_SITES, LICENCES, METRIC_CRS, SITES, STORE_CRS
 
 

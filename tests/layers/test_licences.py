@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from layers.companies import load_companies
 from layers.errors import SourceFormatError
-from layers.licences import load_licences
 from layers.manifest import Source
-from layers.ownership import load_ownership
+from layers.ownership.companies import load_companies
+from layers.ownership.licences import load_licences
+from layers.ownership.ownership import load_ownership
 from layers.schema import LICENCES, STORE_CRS
 from layers.settings import PROJECT_ROOT
 

@@ -6,8 +6,8 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point
 
+from layers.deposits.records import make_records
 from layers.linkage import LinkDecision, link_sites
-from layers.records import make_records
 from layers.schema import LINK_CANDIDATES, validate
 
 GEOD = Geod(ellps="WGS84")

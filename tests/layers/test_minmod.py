@@ -13,10 +13,10 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point
 
+from layers.deposits.minmod import load_minmod_sites
+from layers.deposits.records import LoadResult, make_quarantine, make_records
 from layers.errors import SourceFormatError
 from layers.manifest import Source, load_manifest
-from layers.minmod import load_minmod_sites
-from layers.records import LoadResult, make_quarantine, make_records
 from layers.registry import LOADERS
 from layers.settings import SourceSettings
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from layers.build import build_store
-from layers.json_shape import nesting_depth
+from layers.deposits.json_shape import nesting_depth
+from layers.deposits.minmod import MAX_JSON_DEPTH, load_minmod_sites
+from layers.deposits.records import make_quarantine
 from layers.manifest import Source
-from layers.minmod import MAX_JSON_DEPTH, load_minmod_sites
-from layers.records import make_quarantine
 from layers.settings import SourceSettings, StoreSettings
 from layers.store import read_store
 

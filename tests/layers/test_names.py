@@ -2,7 +2,7 @@
 
 import pytest
 
-from layers.names import name_key, name_keys, search_key, transliterate
+from layers.deposits.names import name_key, name_keys, search_key, transliterate
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from geopandas.testing import assert_geodataframe_equal
 from openpyxl import Workbook
 from shapely.geometry import Point
 
+from layers.deposits.national import load_national_deposits, split_list
+from layers.deposits.records import LoadResult, make_quarantine, make_records
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source, load_manifest
-from layers.national import load_national_deposits, split_list
-from layers.records import LoadResult, make_quarantine, make_records
 from layers.settings import SourceSettings
 
 KUTESSAI = {

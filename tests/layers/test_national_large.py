@@ -13,9 +13,9 @@ from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
 from layers.build import build_store
+from layers.deposits.national import load_national_deposits
 from layers.errors import SourceFormatError
 from layers.manifest import Source
-from layers.national import load_national_deposits
 from layers.settings import SourceSettings, StoreSettings, TableSettings
 
 HEADER = ["deposit_id", "name", "name_ru", "aliases", "country", "lon", "lat", "precision_km", "commodities"]

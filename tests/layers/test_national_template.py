@@ -1,5 +1,5 @@
+from layers.deposits.national import load_national_deposits
 from layers.manifest import Source
-from layers.national import load_national_deposits
 from layers.settings import PROJECT_ROOT
 
 TEMPLATE = PROJECT_ROOT / "data" / "templates" / "national_deposits_template.csv"

@@ -10,7 +10,7 @@ import pytest
 
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
-from layers.ownership import load_ownership
+from layers.ownership.ownership import load_ownership
 from layers.settings import PROJECT_ROOT
 
 CURATED = PROJECT_ROOT / "data" / "curated"

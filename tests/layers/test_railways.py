@@ -11,8 +11,8 @@ from shapely.geometry import LineString, MultiLineString, Point
 
 from layers.errors import SourceFormatError
 from layers.manifest import Source
-from layers.railways import load_railways
 from layers.schema import METRIC_CRS, RAILWAYS, STORE_CRS
+from layers.transport.railways import load_railways
 
 SOURCE = Source(id="rails", title="t", publisher="p", licence="l", attribution="a", url="u", root="raw",
                 files=("geo/rails.geojson",), loader="railways")

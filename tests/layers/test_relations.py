@@ -13,7 +13,7 @@ from shapely.geometry import MultiPolygon, Point, box
 
 from layers.build import build_store
 from layers.errors import SourceFormatError
-from layers.relations import RELATION_LAYERS, build_relations
+from layers.ownership.relations import RELATION_LAYERS, build_relations
 from layers.schema import COMPANIES, LICENCE_SITES, LICENCES, OWNERSHIP, SITES, STORE_CRS
 from layers.settings import SourceSettings, StoreSettings
 from layers.store import read_store

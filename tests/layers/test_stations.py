@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Point
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
 from layers.schema import STATIONS, STORE_CRS
-from layers.stations import load_stations
+from layers.transport.stations import load_stations
 
 SOURCE = Source(id="stations", title="t", publisher="p", licence="l", attribution="a", url="u", root="raw",
                 files=("geo/stations.geojson",), loader="stations")

@@ -12,8 +12,8 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import MultiPolygon, Point, box
 
 import layers.store
+from layers.deposits.records import make_quarantine, make_records
 from layers.errors import SchemaError, StoreError
-from layers.records import make_quarantine, make_records
 from layers.schema import SITES, STORE_CRS, validate
 from layers.store import STORE_FORMAT, read_store, write_store
 

@@ -15,12 +15,12 @@ from shapely.geometry import LineString, Point
 
 from layers.build import build_store
 from layers.errors import SourceFormatError
-from layers.railways import RailwayLoad
 from layers.rasters import RasterInfo
 from layers.schema import CORRIDOR_WAYPOINTS, CORRIDORS, GATEWAYS, RAILWAYS, STATIONS, STORE_CRS
 from layers.settings import SourceSettings, StoreSettings
 from layers.store import read_store
-from layers.transport import TRANSPORT_LAYERS, RailSourceCounts, build_transport
+from layers.transport.railways import RailwayLoad
+from layers.transport.transport import TRANSPORT_LAYERS, RailSourceCounts, build_transport
 
 A = LineString([(60.0, 40.0), (60.5, 40.5)])
 B = LineString([(61.0, 41.0), (61.5, 41.0)])

@@ -14,12 +14,12 @@ from geopandas.testing import assert_geodataframe_equal, assert_geoseries_equal
 from openpyxl import Workbook
 from shapely.geometry import Point, box
 
-from layers.coordinates import parse_coordinate
+from layers.deposits.coordinates import parse_coordinate
+from layers.deposits.records import make_records
+from layers.deposits.usgs_tienshan import load_usgs_tienshan
 from layers.errors import ColumnMappingError, SourceFormatError
 from layers.manifest import Source
-from layers.records import make_records
 from layers.schema import SOURCE_RECORDS, validate
-from layers.usgs_tienshan import load_usgs_tienshan
 
 CSV_HEADER = (
     "REC_ID,DEP_NAME,OTHER_NAME,LATITUDE,LONGITUDE,COUNTRY,COMMODITY,DEP_GROUP,DEP_TYPE,DEV_STATUS,REFERENCE"

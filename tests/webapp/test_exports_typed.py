@@ -1,6 +1,6 @@
 """Every written field is declared, and every export round-trips with its declared type.
 
-The declared fields (``webapp.ogc_fields``) are the one schema of each layer: GeoJSON of ``/ogc`` and ``/api``
+The declared fields (``webapp.ogc.fields``) are the one schema of each layer: GeoJSON of ``/ogc`` and ``/api``
 must validate against it (a written field missing from the schema, or of another type, fails), and each
 download read back by GDAL (GeoPackage, Shapefile, KML) or pandas (CSV) has a numeric column for each numeric
 field, lists as JSON text (GeoPackage) or ``"; "``-joined text (CSV, Shapefile, KML), and nulls where values are
@@ -25,9 +25,9 @@ import shapely
 
 from layers.schema import METRIC_CRS
 from webapp.exports import EXPORTERS, METRIC_CRS_NAME, shapefile_field_names
-from webapp.ogc_collections import COLLECTIONS
-from webapp.ogc_fields import LAYER_FIELDS
-from webapp.ogc_schema import Field, UndeclaredFieldError, typed_table, validating_schema
+from webapp.ogc.collections import COLLECTIONS
+from webapp.ogc.fields import LAYER_FIELDS
+from webapp.ogc.schema import Field, UndeclaredFieldError, typed_table, validating_schema
 
 pytestmark = pytest.mark.integration
 

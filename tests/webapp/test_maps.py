@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from layers.commodities import GROUPS, OTHER_GROUP
+from layers.deposits.commodities import GROUPS, OTHER_GROUP
 from webapp.maps import (
     GROUP_COLOURS,
     OPTIONS_ELEMENT_ID,

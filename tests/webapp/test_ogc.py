@@ -18,8 +18,8 @@ from owslib.ogcapi.features import Features
 from werkzeug.serving import make_server
 
 from layers.dates import period_start
-from webapp.ogc_collections import COLLECTIONS, TEMPORAL_CACHE_SIZE, Collection, CollectionCache
-from webapp.ogc_schema import Field
+from webapp.ogc.collections import COLLECTIONS, TEMPORAL_CACHE_SIZE, Collection, CollectionCache
+from webapp.ogc.schema import Field
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,7 @@
 
 GDAL 3.12 (pyogrio, in a child process: it keeps the GIL while it downloads) reads ``/ogc`` through the OAPIF
 driver with default options and ``/api/sites`` by its URL; Debian's GDAL 3.6 (``ogrinfo``) reads the same and
-opens the GeoPackage download. Each check compares with the declared schema of ``webapp.ogc_fields``.
+opens the GeoPackage download. Each check compares with the declared schema of ``webapp.ogc.fields``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from webapp.ogc_collections import COLLECTIONS
+from webapp.ogc.collections import COLLECTIONS
 
 pytestmark = pytest.mark.integration
 

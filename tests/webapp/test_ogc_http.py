@@ -1,4 +1,4 @@
-"""HTTP behaviour of /api and /ogc (webapp.ogc_http): CORS, validators from the store's build time, HEAD and
+"""HTTP behaviour of /api and /ogc (webapp.ogc.http): CORS, validators from the store's build time, HEAD and
 byte ranges, Link headers, and 405 answers with Allow."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from webapp.ogc_collections import COLLECTIONS
+from webapp.ogc.collections import COLLECTIONS
 
 pytestmark = pytest.mark.integration
 

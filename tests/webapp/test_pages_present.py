@@ -1,10 +1,10 @@
-"""How values read on pages: pure helpers of webapp.present, on values as the sources give them."""
+"""How values read on pages: pure helpers of webapp.pages.present, on values as the sources give them."""
 
 from __future__ import annotations
 
 import pytest
 
-from webapp import present
+from webapp.pages import present
 
 
 @pytest.mark.parametrize(("grade", "lang", "text"), [

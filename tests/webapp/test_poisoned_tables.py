@@ -32,7 +32,7 @@ from layers.settings import PROJECT_ROOT, SourceSettings, StoreSettings
 from webapp import create_app
 from webapp.exports import EXPORTERS, FORMULA_PREFIXES
 from webapp.maps import OPTIONS_ELEMENT_ID
-from webapp.ogc_collections import COLLECTIONS
+from webapp.ogc.collections import COLLECTIONS
 from webapp.settings import MapSettings, WebSettings
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from webapp.ogc import parse_datetime
+from webapp.ogc.routes import parse_datetime
 
 KATPAR = "national:kz-northern-katpar"
 #: The start of the message of a bad ``limit``.

@@ -6,8 +6,8 @@ import pytest
 from shapely.geometry import Point
 
 from geo.analyze import AnalysisSettings, run_analysis
+from layers.deposits.records import make_quarantine, make_records
 from layers.linkage import link_sites
-from layers.records import make_quarantine, make_records
 from layers.schema import COUNTRIES
 from layers.settings import StoreSettings
 from layers.store import write_store

@@ -24,7 +24,7 @@ def _compiler_calls(path: Path) -> list[tuple[int, str, ast.expr]]:
     return calls
 
 
-@pytest.mark.parametrize("path", sorted(WEBAPP.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(WEBAPP.rglob("*.py")), ids=lambda p: str(p.relative_to(WEBAPP)))
 def test_template_source_is_always_a_literal(path):
     built = [(line, name) for line, name, arg in _compiler_calls(path)
              if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str))]

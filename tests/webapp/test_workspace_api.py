@@ -10,7 +10,7 @@ import pytest
 
 from geo.partners import PARTNER_COLOURS
 from layers.dates import period_start
-from layers.records import ATLAS_COUNTRIES
+from layers.deposits.records import ATLAS_COUNTRIES
 from webapp.contrast import contrast_ratio, text_colour
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import pytest
 from layers.importers._common import ImportFormatError
 from layers.importers.bods import import_bods
 from layers.manifest import Source
-from layers.ownership import load_ownership
+from layers.ownership.ownership import load_ownership
 
 SOURCE = {"type": ["officialRegister"], "description": "State register", "url": "https://register.example/kz/1"}
 STATEMENTS = [

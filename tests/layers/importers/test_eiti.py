@@ -9,8 +9,8 @@ import pytest
 
 from layers.importers._common import ImportFormatError
 from layers.importers.eiti import import_eiti
-from layers.licences import load_licences
 from layers.manifest import Source
+from layers.ownership.licences import load_licences
 
 ROWS = pd.DataFrame([
     {"Licence/Project name": "Alpha deposit", "Licence holder(s)": "Alpha Mining LLP (60%), Beta LLP (40%)",

@@ -1,0 +1,1 @@
+"""Companies, ownership edges, licences and their polygons, holders, agreements, profiles, facilities."""

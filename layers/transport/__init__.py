@@ -1,0 +1,1 @@
+"""Corridors, gateways, railways, stations, and the build's transport stage."""

@@ -1,0 +1,1 @@
+"""The JSON and download API under /api: sites, ownership, corridors."""

@@ -1,0 +1,1 @@
+"""The HTML pages: map and site pages, lists, changes and feeds, charts, between-dates and review."""
