@@ -81,7 +81,8 @@ def _wait_ready(server: Server) -> None:
             if server.request("/api/sites?limit=1")[0] == 200:
                 return
         except OSError:
-            pass
+            time.sleep(0.5)  # not listening yet
+            continue
         time.sleep(0.5)
     pytest.fail(f"the server did not answer within {START_TIMEOUT_S} s:\n{server.log.read_text()[-3000:]}")
 
