@@ -24,7 +24,7 @@ _NAMED_SHARES = [SHARE_PROPERTY[g] for g in PARTNER_GROUPS if g != "unknown"]
 
 
 def site_coverage(sites: pd.DataFrame, licences: pd.DataFrame, licence_sites: pd.DataFrame,
-                  graph: OwnershipGraph, as_of: date) -> pd.DataFrame:
+                  graph: OwnershipGraph, as_of: date, *, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Classify every site's ownership coverage on ``as_of``.
 
     Parameters
@@ -37,6 +37,9 @@ def site_coverage(sites: pd.DataFrame, licences: pd.DataFrame, licence_sites: pd
         Companies and ownership.
     as_of : date
         The day asked about.
+    table : DataFrame, optional
+        :func:`geo.site_ownership.partner_table` of the same arguments, when the caller already has it (the
+        app keeps one per date); computed here otherwise.
 
     Returns
     -------
@@ -47,7 +50,8 @@ def site_coverage(sites: pd.DataFrame, licences: pd.DataFrame, licence_sites: pd
         ``known_share`` (at least one named partner's share is known). ``known_owner`` and ``known_share``
         imply ``has_holder``.
     """
-    table = partner_table(sites, licences, licence_sites, graph, as_of)
+    if table is None:
+        table = partner_table(sites, licences, licence_sites, graph, as_of)
     licence_rows = {row["licence_id"]: row for row in licences.drop(columns="geometry", errors="ignore")
                     .to_dict("records")}
     by_site = licence_sites.groupby("site_id")["licence_id"].apply(list).to_dict()

@@ -74,12 +74,13 @@ class AtlasState:
 
     def coverage_at(self, as_of: date) -> pd.DataFrame:
         """Ownership coverage of every site on ``as_of`` (:func:`geo.coverage.site_coverage`, a few dates kept)."""
+        table = self.partners_at(as_of)  # the date's partner table, computed once for both (outside the lock)
         with self._lock:
             if as_of not in self._coverage:
                 if len(self._coverage) >= PARTNER_CACHE_SIZE:
                     self._coverage.pop(next(iter(self._coverage)))
                 self._coverage[as_of] = site_coverage(
-                    self.sites, self.store.licences, self.store.licence_sites, self.graph, as_of)
+                    self.sites, self.store.licences, self.store.licence_sites, self.graph, as_of, table=table)
             return self._coverage[as_of]
 
     def licences_of(self, site_id: str) -> list[dict]:

@@ -132,3 +132,29 @@ def test_analyze_reports_coverage_of_the_real_store(real_store, real):
     assert text.startswith(f"ownership coverage on 2025-06-01: {totals['sites_with_holder']} of {len(real[0])} sites "
                            "have a sourced holder")
     assert "\n  KZ: " in text
+
+
+def test_a_given_partner_table_gives_the_same_flags_without_recomputing_it():
+    sites, licences, licence_sites, graph = _world()
+    table = partner_table(sites, licences, licence_sites, graph, DAY)
+    pd.testing.assert_frame_equal(site_coverage(sites, licences, licence_sites, graph, DAY, table=table),
+                                  site_coverage(sites, licences, licence_sites, graph, DAY))
+
+
+def test_the_app_computes_a_dates_partner_table_once_for_partners_and_coverage(real_app, monkeypatch):
+    import geo.coverage
+    import webapp.state
+    calls = []
+    real = webapp.state.partner_table
+
+    def counting(*args, **kwargs):
+        calls.append(args[-1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(webapp.state, "partner_table", counting)
+    monkeypatch.setattr(geo.coverage, "partner_table", counting)
+    state = real_app.extensions["atlas"]
+    day = date(2011, 3, 4)  # a date no other test asks for: not cached yet
+    state.coverage_at(day)
+    state.partners_at(day)
+    assert calls == [day]
