@@ -271,9 +271,12 @@ def _write_raster(rasters_dir: Path, stem: str, array: np.ndarray, grid, attribu
     terrain.write_geotiff(tif, clean, grid, nodata=-1.0, description=title, units=units, attribution=attribution,
                           method=method)
     tif.chmod(0o644)  # written through a private temporary file; the result is for everyone to read
-    png, bounds = terrain.overlay_png(tif)
+    png, bounds, value_range = terrain.overlay_png_with_range(tif)
     (rasters_dir / f"{stem}.png").write_bytes(png)
-    return {"title": title, "units": units, "attribution": attribution,
+    # The map legend's colour ramp: the values its first and last colours stand for, in `units`.
+    ramp = None if value_range is None else {"low": round(value_range[0], 1), "high": round(value_range[1], 1),
+                                              "colours": list(terrain.RAMP_COLOURS)}
+    return {"title": title, "units": units, "attribution": attribution, "ramp": ramp,
             "bounds_wgs84": [bounds.minx, bounds.miny, bounds.maxx, bounds.maxy]}
 
 

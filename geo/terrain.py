@@ -56,6 +56,8 @@ _BLOCK = 256
 _WEB_MERCATOR = "EPSG:3857"
 #: A sequential ramp (viridis stops), low values dark blue, high values yellow.
 _RAMP = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=np.float64)
+#: The ramp's stops as CSS colours, for map legends: the first is an overlay's low value, the last its high value.
+RAMP_COLOURS = tuple(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in _RAMP.astype(int).tolist())
 
 
 @dataclass(frozen=True)
@@ -407,19 +409,20 @@ def write_geotiff(path: Path, array: np.ndarray, grid: RegionGrid, *, nodata: fl
             os.remove(tmp)
 
 
-def _colour_ramp(values: np.ndarray) -> np.ndarray:
-    """RGBA bands of ``values``: the 2–98 % range stretched over :data:`_RAMP`, non-finite cells clear."""
+def _colour_ramp(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """RGBA bands of ``values``: the 2–98 % range stretched over :data:`_RAMP`, non-finite cells clear; and that
+    range (None when no cell is finite)."""
     valid = np.isfinite(values)
     rgba = np.zeros((4, *values.shape), dtype=np.uint8)
     if not valid.any():
-        return rgba
+        return rgba, None
     low, high = np.percentile(values[valid], [2, 98])
     scaled = np.clip((np.where(valid, values, low) - low) / max(high - low, 1e-12), 0.0, 1.0)
     position = scaled * (len(_RAMP) - 1)
     for band in range(3):
         rgba[band] = np.rint(np.interp(position, np.arange(len(_RAMP)), _RAMP[:, band])).astype(np.uint8)
     rgba[3] = np.where(valid, 255, 0)
-    return rgba
+    return rgba, (float(low), float(high))
 
 
 def _mercator_frame(src: rasterio.DatasetReader, max_size: int) -> tuple[Affine, int, int]:
@@ -434,6 +437,12 @@ def _mercator_frame(src: rasterio.DatasetReader, max_size: int) -> tuple[Affine,
 
 
 def overlay_png(path_tif: Path, max_size: int = 2048) -> tuple[bytes, BBox]:
+    """The PNG and bounds of :func:`overlay_png_with_range`, without the range."""
+    data, bounds, _ = overlay_png_with_range(path_tif, max_size)
+    return data, bounds
+
+
+def overlay_png_with_range(path_tif: Path, max_size: int = 2048) -> tuple[bytes, BBox, tuple[float, float] | None]:
     """Render a single-band GeoTIFF as a colour-ramped PNG in Web Mercator for a Leaflet ImageOverlay.
 
     Parameters
@@ -449,6 +458,10 @@ def overlay_png(path_tif: Path, max_size: int = 2048) -> tuple[bytes, BBox]:
         RGBA PNG, EPSG:3857 pixels (nearest-neighbour warp); nodata, NaN and infinite cells are transparent.
     bounds : BBox
         West, south, east, north of the image in WGS84 degrees (Leaflet: ``[[south, west], [north, east]]``).
+    value_range : tuple of float, or None
+        The raster values (its own units) drawn in the first and last colour of :data:`RAMP_COLOURS` (the 2nd and
+        98th percentiles of the image's cells; lower and higher values take the end colours); None if no cell has
+        a value.
 
     Raises
     ------
@@ -462,7 +475,7 @@ def overlay_png(path_tif: Path, max_size: int = 2048) -> tuple[bytes, BBox]:
         values = np.full((height, width), np.nan, dtype=np.float64)
         reproject(rasterio.band(src, 1), values, src_nodata=src.nodata, dst_transform=transform,
                   dst_crs=_WEB_MERCATOR, dst_nodata=np.nan, resampling=Resampling.nearest)
-    rgba = _colour_ramp(values)
+    rgba, value_range = _colour_ramp(values)
     with MemoryFile() as memfile:
         with memfile.open(driver="PNG", width=width, height=height, count=4, dtype="uint8",
                           crs=_WEB_MERCATOR, transform=transform) as png:
@@ -471,4 +484,4 @@ def overlay_png(path_tif: Path, max_size: int = 2048) -> tuple[bytes, BBox]:
     to_wgs84 = Transformer.from_crs(_WEB_MERCATOR, STORE_CRS, always_xy=True)
     west, south, east, north = array_bounds(height, width, transform)
     (west, east), (south, north) = to_wgs84.transform([west, east], [south, north])
-    return data, BBox(west, south, east, north)
+    return data, BBox(west, south, east, north), value_range

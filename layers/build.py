@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from layers.basemap.stage import BASEMAP_LAYERS, build_basemap
 from layers.changes import read_snapshot, record_changes, snapshot_of
 from layers.checks import check_countries
 from layers.deposits.licence_deposits import DATASET, licence_deposit_records
@@ -183,10 +184,11 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     stage = report.stage("relations", stage)
     transport, report.transport = build_transport(loaded.tables, loaded.railways, loaded.rasters)
     stage = report.stage("transport", stage)
+    basemap = build_basemap(loaded.tables)
     report.seconds = time.perf_counter() - started
     layers = {"sites": sites, "link_candidates": linked.candidates,
               "source_records": records[SOURCE_RECORDS.column_names + ["geometry"]],
-              "quarantine": quarantine_table, "countries": countries, **relations, **transport}
+              "quarantine": quarantine_table, "countries": countries, **relations, **transport, **basemap}
     sources_table = _sources_table(manifest, report)
     check_shrink(store, sources_table, report.sites_out)
     info = _build_info(report)
@@ -205,7 +207,8 @@ class _Loaded:
     results: list[LoadResult] = field(default_factory=list)
     countries: gpd.GeoDataFrame | None = None
     tables: dict[str, list[pd.DataFrame]] = field(
-        default_factory=lambda: {name: [] for name in [*RELATION_LAYERS, *IMPORT_LAYERS, *TRANSPORT_LAYERS]})
+        default_factory=lambda: {name: [] for name in [*RELATION_LAYERS, *IMPORT_LAYERS, *TRANSPORT_LAYERS,
+                                                       *BASEMAP_LAYERS]})
     railways: dict[str, RailwayLoad] = field(default_factory=dict)  # source id → lines, in manifest order
     rasters: dict[str, RasterInfo] = field(default_factory=dict)
     licence_frames: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (source id, licences)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from layers.basemap.places import load_places
+from layers.basemap.water import load_lakes, load_rivers
 from layers.countries import load_countries
 from layers.deposits.minmod import load_minmod_sites
 from layers.deposits.national import load_national_deposits
@@ -93,3 +95,6 @@ register_loader("gateways_table", "gateways", load_gateways)
 register_loader("corridors_table", "corridors", load_corridors)
 register_loader("corridor_waypoints_table", "corridor_waypoints", load_corridor_waypoints)
 register_loader("raster", "rasters", load_raster)
+register_loader("places", "places", load_places)
+register_loader("lakes", "lakes", load_lakes)
+register_loader("rivers", "rivers", load_rivers)

@@ -419,10 +419,60 @@ CORRIDOR_WAYPOINTS = LayerSchema(
     ),
 )
 
+#: The offline base map's region: the five atlas countries (46.5-87.4E, 35.1-55.5N) and a margin of about 3
+#: degrees, west, south, east, north (degrees, EPSG:4326). Base-map layers are clipped to it so the store stays small.
+BASEMAP_BBOX_WGS84 = (43.0, 32.0, 91.0, 58.0)
+
+PLACES = LayerSchema(
+    name="places",
+    geometry_type="Point",
+    doc="Towns and cities of the offline base map (Natural Earth populated places), clipped to BASEMAP_BBOX_WGS84.",
+    columns=(
+        Column("place_id", "str", "`ne:<GeoNames id>` (or `ne:<row>` where Natural Earth has none), unique"),
+        Column("name", "str", "Natural Earth NAME (local name in Latin script)"),
+        Column("name_en", "str", "English name (NAME_EN; NAME where empty)"),
+        Column("name_ru", "str", "Russian name (NAME_RU); empty where Natural Earth has none"),
+        Column("country", "str", "ISO 3166-1 alpha-2 (ISO_A2); empty where Natural Earth has none"),
+        Column("scalerank", "int", "Natural Earth SCALERANK: 0 (most important) to 10"),
+        Column("min_zoom", "float", "Natural Earth min_zoom: the web-map zoom from which to label the place"),
+        Column("population", "int", "POP_MAX (0 where unknown)"),
+        Column("capital", "bool", "a national capital (ADM0CAP = 1)"),
+    ),
+)
+
+LAKES = LayerSchema(
+    name="lakes",
+    geometry_type="MultiPolygon",
+    doc="Lakes and inland seas of the offline base map (Natural Earth 1:10m lakes), clipped to BASEMAP_BBOX_WGS84.",
+    columns=(
+        Column("lake_id", "str", "`<source>:<row>`, unique"),
+        Column("name", "str", "English name; empty where Natural Earth has none"),
+        Column("name_ru", "str", "Russian name (name_ru of Natural Earth 5); empty where the file has none"),
+        Column("kind", "str", "Natural Earth featurecla: Lake, Alkaline Lake, Reservoir"),
+        Column("scalerank", "int", "Natural Earth scalerank: 0 (largest) to 10"),
+        Column("min_zoom", "float", "Natural Earth min_zoom: the web-map zoom from which to draw the lake"),
+    ),
+)
+
+RIVERS = LayerSchema(
+    name="rivers",
+    geometry_type="MultiLineString",
+    doc="Rivers of the offline base map (Natural Earth 1:10m rivers and lake centrelines), clipped to "
+        "BASEMAP_BBOX_WGS84.",
+    columns=(
+        Column("river_id", "str", "`<source>:<row>`, unique"),
+        Column("name", "str", "English name; empty where Natural Earth has none"),
+        Column("name_ru", "str", "Russian name (name_ru of Natural Earth 5); empty where the file has none"),
+        Column("kind", "str", "Natural Earth featurecla: River, Lake Centerline, ..."),
+        Column("scalerank", "int", "Natural Earth scalerank: 0 (largest) to 10"),
+        Column("min_zoom", "float", "Natural Earth min_zoom: the web-map zoom from which to draw the river"),
+    ),
+)
+
 SCHEMAS: dict[str, LayerSchema] = {
     s.name: s for s in (SOURCE_RECORDS, QUARANTINE, SITES, LINK_CANDIDATES, COUNTRIES, COMPANIES, OWNERSHIP, LICENCES,
                         LICENCE_SITES, AGREEMENTS, COUNTRY_PROFILES, FACILITIES, RAILWAYS, STATIONS, GATEWAYS,
-                        CORRIDORS, CORRIDOR_WAYPOINTS)
+                        CORRIDORS, CORRIDOR_WAYPOINTS, PLACES, LAKES, RIVERS)
 }
 
 

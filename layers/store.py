@@ -24,12 +24,15 @@ from layers.schema import (
     COUNTRY_PROFILES,
     FACILITIES,
     GATEWAYS,
+    LAKES,
     LICENCE_SITES,
     LICENCES,
     LINK_CANDIDATES,
     OWNERSHIP,
+    PLACES,
     QUARANTINE,
     RAILWAYS,
+    RIVERS,
     SITES,
     SOURCE_RECORDS,
     STATIONS,
@@ -40,7 +43,7 @@ from layers.schema import (
 log = logging.getLogger(__name__)
 
 #: Bumped when a layer's columns change, so an app never reads a store of another layout.
-STORE_FORMAT = "7"
+STORE_FORMAT = "8"
 
 #: Layers every store holds, with their contracts. ``build_info`` and ``sources`` are key tables.
 STORE_LAYERS: dict[str, LayerSchema] = {
@@ -62,13 +65,16 @@ STORE_LAYERS: dict[str, LayerSchema] = {
     "corridor_waypoints": CORRIDOR_WAYPOINTS,
     "changes": CHANGES,
     "link_candidates": LINK_CANDIDATES,
+    "places": PLACES,
+    "lakes": LAKES,
+    "rivers": RIVERS,
 }
 
 #: Layers :func:`write_store` writes empty, with their schema, when it is not given them: the relation and
 #: transport layers, whose sources a build may lack (the build report then names the source as skipped).
 OPTIONAL_LAYERS = ("companies", "ownership", "licences", "licence_sites", "agreements", "country_profiles",
                    "facilities", "railways", "stations", "gateways", "corridors", "corridor_waypoints", "changes",
-                   "link_candidates")
+                   "link_candidates", "places", "lakes", "rivers")
 
 
 @dataclass
@@ -95,6 +101,9 @@ class Store:
     corridor_waypoints: gpd.GeoDataFrame = field(default_factory=CORRIDOR_WAYPOINTS.empty)
     changes: pd.DataFrame = field(default_factory=CHANGES.empty)
     link_candidates: pd.DataFrame = field(default_factory=LINK_CANDIDATES.empty)
+    places: gpd.GeoDataFrame = field(default_factory=PLACES.empty)
+    lakes: gpd.GeoDataFrame = field(default_factory=LAKES.empty)
+    rivers: gpd.GeoDataFrame = field(default_factory=RIVERS.empty)
 
     def layer(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         """Return a layer by its store name."""

@@ -27,13 +27,14 @@ def create_app(settings: WebSettings | None = None) -> Flask:
         If the store is missing or was written by an incompatible build.
     """
     from webapp import filters, openapi, search
+    from webapp.api import basemap as api_basemap
     from webapp.api import corridors as api_corridors
     from webapp.api import ownership as api_ownership
     from webapp.api import sites as api
     from webapp.contrast import text_colour
     from webapp.errors import register_error_handlers
     from webapp.ogc import routes as ogc
-    from webapp.pages import between, review
+    from webapp.pages import basemap_options, between, map_png, review
     from webapp.pages import main as pages
     from webapp.public_url import install_url_policy
     from webapp.security import install_response_policy
@@ -47,12 +48,15 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(api_ownership.bp)
     app.register_blueprint(api_corridors.bp)
+    app.register_blueprint(api_basemap.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(filters.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(between.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(basemap_options.bp)
+    app.register_blueprint(map_png.bp)
     # i18n (Flask-Babel) provides `_` where installed; until then templates' `_()` returns its text.
     app.jinja_env.globals["text_on"] = text_colour
     app.jinja_env.globals.setdefault("_", lambda text, **values: text % values if values else text)

@@ -53,6 +53,8 @@ class MapAssets:
     markercluster_default_css: str
     atlas_js: str
     atlas_css: str
+    basemap_js: str = ""  # static/basemap.js: panes, offline base map, overlay legend, PNG control; empty: none
+    basemap_css: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,10 +175,11 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
                       prefer_canvas=True)
     # folium's defaults come from CDNs; the atlas serves its own copies so the map works offline.
     fmap.default_js = [("leaflet", assets.leaflet_js), ("markercluster", assets.markercluster_js),
-                       ("atlas", assets.atlas_js)]
+                       ("atlas", assets.atlas_js), *([("basemap", assets.basemap_js)] if assets.basemap_js else [])]
     fmap.default_css = [("leaflet_css", assets.leaflet_css), ("markercluster_css", assets.markercluster_css),
                         ("markercluster_default_css", assets.markercluster_default_css),
-                        ("atlas_css", assets.atlas_css)]
+                        ("atlas_css", assets.atlas_css),
+                        *([("basemap_css", assets.basemap_css)] if assets.basemap_css else [])]
     root = fmap.get_root()
     root.header.add_child(_Text(f"<title>{html.escape(title, quote=False)}</title>"), name="title")
     options = {
@@ -198,8 +201,8 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
             "countries": [list(c) for c in downloads.countries], "commodities": list(downloads.commodities),
             "rasters": [{"title": title, "href": href} for title, href in downloads.rasters]},
         "asOf": "",  # the browser's today
-        "attribution": "Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines and rail: Natural Earth | "
-                       "Rail: &copy; OpenStreetMap contributors (ODbL)",
+        "attribution": "Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines, towns, lakes and rail: "
+                       "Natural Earth | Rail: &copy; OpenStreetMap contributors (ODbL)",
     }
     root.html.add_child(_Text(f'<script type="application/json" id="{OPTIONS_ELEMENT_ID}">'
                               f"{json_for_script(options)}</script>"), name=OPTIONS_ELEMENT_ID)

@@ -229,6 +229,8 @@ def _render_map():
                                           filename="MarkerCluster.Default.css"),
         atlas_js=url_for("static", filename="atlas.js"),
         atlas_css=url_for("static", filename="atlas.css"),
+        basemap_js=url_for("static", filename="basemap.js"),
+        basemap_css=url_for("static", filename="basemap.css"),
     )
     endpoints = MapEndpoints(
         sites=url_for("api.sites", limit=get_state().settings.api.max_limit),

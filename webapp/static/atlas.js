@@ -364,12 +364,19 @@
       }
     });
     var bufferLayer = L.geoJSON(null, {
-      interactive: false,
+      interactive: Boolean(window.AtlasBasemap),
       style: function (feature) {
         return { color: "#0072B2", weight: 1, fillColor: "#0072B2",
           fillOpacity: { 50: 0.18, 100: 0.10, 250: 0.05 }[feature.properties.distance_km] || 0.05 };
+      },
+      onEachFeature: function (feature, layer) {  // which corridors a band is around (basemap.js)
+        if (window.AtlasBasemap && window.AtlasBasemap.current) {
+          layer.bindTooltip(el("span", null, window.AtlasBasemap.current.bandTooltip(feature.properties.distance_km)),
+            { sticky: true });
+        }
       }
     });
+    bufferLayer.on("add", function () { bufferLayer.bringToBack(); });
     fetchJson(options.endpoints.corridorSegments).then(function (fc) { corridorLayer.addData(fc); })
       .catch(function (err) { status.textContent = MESSAGES.corridorsFailed + err.message; });
     fetchJson(options.endpoints.gateways).then(function (fc) { gatewayLayer.addData(fc); })
@@ -379,7 +386,7 @@
     overlays[MESSAGES.gateways] = gatewayLayer;
     overlays[MESSAGES.bands] = bufferLayer;
     bufferLayer.once("add", function () {
-      fetchJson(options.endpoints.buffers).then(function (fc) { bufferLayer.addData(fc); })
+      fetchJson(options.endpoints.buffers).then(function (fc) { bufferLayer.addData(fc); bufferLayer.bringToBack(); })
         .catch(function (err) { status.textContent = MESSAGES.buffersFailed + err.message; });
     });
     (options.rasters || []).forEach(function (raster) {
@@ -435,13 +442,15 @@
     var tiles = options.tiles ? L.tileLayer(options.tiles.url, {
       attribution: options.tiles.attribution, maxZoom: 18, maxNativeZoom: 18
     }).addTo(map) : null;
+    // basemap.js: panes, the offline base map, the overlay legend and the PNG control.
+    var basemap = window.AtlasBasemap ? window.AtlasBasemap.init(map, options, tiles) : null;
     var state = stateFromUrl();
     var partners = Object.keys(options.partnerColours).filter(function (n) { return n !== "unknown"; });
     function asOf() { return state.as_of || today(); }
     function view() { return { asOf: asOf(), mode: state.colour, partner: state.layer_partner }; }
     var tilesFailed = false;
     var outlines = L.geoJSON(null, {
-      interactive: false,
+      interactive: false, pane: basemap ? basemap.panes.base : "overlayPane",
       style: function () {
         return { color: "#555", weight: 1, fillColor: "#f4f1ea", fillOpacity: tiles && !tilesFailed ? 0 : 1 };
       }
@@ -896,6 +905,7 @@
       Object.assign(overlays, transport);
       window.AtlasMap.current.transport = transport;
     }
+    if (basemap) { basemap.attach(overlays, view); }
     L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
     fillLegendFor();
     showCoverage(coverageLine, options, asOf());
