@@ -53,13 +53,11 @@ def basemap_options() -> dict:
                                       "date; clear: none."),
             "wordsTitle": gettext("What the words mean"),
             "schematicWord": gettext("Schematic"),
-            "schematicText": gettext("a corridor leg with no railway in the data (missing from the data, planned, "
-                                     "or at sea) is drawn as a straight line between its waypoints, dashed (dotted "
-                                     "at sea): it shows the connection, not the route."),
+            "schematicText": gettext("no railway in the data for this leg (missing, planned or at sea): drawn "
+                                     "straight between its waypoints, dashed (dotted at sea); not the route."),
             "shareUnknownWord": gettext("Share unknown"),
-            "shareUnknownText": gettext("a licence holder is sourced, but no single partner's share is known: the "
-                                        "owners are unnamed, or split with no controller (white discs when colouring "
-                                        "by controlling partner; small rings: holder unknown, no sourced licence)."),
+            "shareUnknownText": gettext("a licence holder is sourced, but no single partner's share is known "
+                                        "(owners unnamed, or split with no controller): white discs."),
             "downloadPng": gettext("Download PNG"),
             "downloadPngTitle": gettext("A PNG of this view with its legend and attribution"),
             "waterLayer": gettext("Lakes and rivers"),

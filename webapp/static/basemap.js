@@ -196,11 +196,17 @@
         return div;
       }
     });
-    var control = new C({ position: "bottomright" });
+    var control = new C({ position: "topleft" });
     control.addTo(map);
     var div = control.getContainer();
+    var folded = window.matchMedia && window.matchMedia("(max-width: 700px)").matches;
     function fill() {
-      div.replaceChildren(el("strong", null, MESSAGES.legendTitle));
+      var title = el("button", "atlas-legend-toggle", MESSAGES.legendTitle);
+      title.type = "button";
+      title.setAttribute("aria-expanded", folded ? "false" : "true");
+      title.addEventListener("click", function () { folded = !folded; fill(); });
+      div.replaceChildren(title);
+      div.classList.toggle("atlas-folded", folded);
       (config.rasters || []).forEach(function (raster) {
         if (overlays[raster.title] && map.hasLayer(overlays[raster.title])) { div.appendChild(rasterSection(raster)); }
       });
