@@ -74,7 +74,7 @@ def country_labels(countries: gpd.GeoDataFrame, lang: str) -> dict:
         if not row["name"] or row["geometry"] is None or not row["geometry"].intersects(region):
             continue
         part = row["geometry"].intersection(region)
-        if part.is_empty or part.area < 0.5:  # under about 0.5 square degrees: Baikonur, Siachen, slivers
+        if part.is_empty or part.area < 1.5:  # under 1.5 square degrees: Baikonur, Siachen, slivers at the edge
             continue
         atlas = row["iso_a2"] in ATLAS_COUNTRIES
         features.append({"type": "Feature", "geometry": _rounded(part.representative_point()),
