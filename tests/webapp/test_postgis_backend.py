@@ -125,3 +125,30 @@ def test_the_planner_picks_the_gist_index_for_a_small_box_on_a_large_table(pg_ur
     finally:
         with psycopg.connect(pg_url) as conn:
             conn.execute(sql.SQL("DROP TABLE {}.big").format(sql.Identifier(pg_schema)))
+
+
+def test_a_worker_refuses_to_mix_builds_after_a_rebuild(pg_url, real_store, real_analysis):
+    from layers.postgis import write_postgis
+    from layers.settings import StoreSettings
+    from layers.store import STORE_LAYERS, read_store
+    from webapp import create_app
+    from webapp.settings import MapSettings, WebSettings
+
+    schema = "t_rebuilt_under_a_worker"
+    store = read_store(real_store)
+    layers = {name: store.layer(name) for name in STORE_LAYERS}
+    write_postgis(pg_url, layers, store.sources, store.build_info, schema_name=schema)
+    settings = WebSettings(store=StoreSettings(store_path=real_store, database_url=pg_url, database_schema=schema),
+                           analysis=real_analysis, map=MapSettings(tile_url=""))
+    app = create_app(settings)
+    try:
+        assert app.test_client().get("/api/sites?limit=1").status_code == 200
+        write_postgis(pg_url, layers, store.sources, {**store.build_info, "built_at": "2099-01-01T00:00:00+00:00"},
+                      schema_name=schema)
+        response = app.test_client().get("/api/sites?limit=1")
+        assert response.status_code == 503
+        assert response.get_json()["error"]["title"] == "Service unavailable"
+    finally:
+        app.extensions["atlas"].site_source.close()
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

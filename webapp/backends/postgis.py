@@ -8,6 +8,9 @@ computed in process; it reaches SQL as ``site_id = ANY(%s)`` over the ids it kee
 (``_ord``), so pages equal the in-memory source's. ``numberMatched`` is ``count(*)`` of the filtered query; an
 unfiltered one is the row count the build stored in ``atlas_meta`` (exact, and no scan). Other collections, and
 ``sortby``, are served by the in-memory source.
+
+The app keeps the build's other frames in memory (read from the same schema at start-up); a query that finds the
+schema rebuilt since is refused (503, logged) until the workers are reloaded, rather than mix two builds.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from geo.site_filters import FilterContext, SiteFilter, _with_any_share
 from geo.sites import filter_by_controlling_partner, filter_by_corridor
 from layers.deposits.names import search_key
 from layers.errors import StoreError
-from layers.postgis import SRID, decode_rows, read_meta, select_list
+from layers.postgis import META_TABLE, SRID, decode_rows, read_meta, select_list
 from layers.schema import SITES
 from layers.types import BBox
 from webapp.backends import SitePage
@@ -122,6 +125,8 @@ class PostgisSource:
             raise
         self.memory = MemorySource()
         self._table = sql.SQL("{}.sites").format(sql.Identifier(schema_name))
+        self._built_at = sql.SQL("SELECT value #>> '{{}}' FROM {}.{} WHERE key = 'built_at'").format(
+            sql.Identifier(schema_name), sql.Identifier(META_TABLE))
 
     def close(self) -> None:
         """Close the pool's connections."""
@@ -178,8 +183,21 @@ class PostgisSource:
         return SitePage(rows, found.matched)
 
     def _page(self, where: Where, limit: int | None, offset: int) -> SitePage:
+        try:
+            return self._query(where, limit, offset)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreError(f"PostGIS query on schema {self.schema_name!r} failed: {exc}") from exc
+
+    def _query(self, where: Where, limit: int | None, offset: int) -> SitePage:
         clause = where.sql()
         with self.pool.connection() as conn:
+            built = conn.execute(self._built_at).fetchone()
+            if built is None or built[0] != self.meta.get("built_at"):
+                # The schema was swapped by a rebuild: this worker's in-memory frames (partners, pages) are of
+                # the old build, so answering would mix two builds. Reload the workers (kill -HUP the master).
+                raise StoreError(f"the PostGIS store in schema {self.schema_name!r} was rebuilt (built at "
+                                 f"{built[0] if built else None}) since this worker loaded the build of "
+                                 f"{self.meta.get('built_at')}: reload the app")
             if where.parts:
                 matched = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._table) + clause,
                                        where.params).fetchone()[0]
