@@ -16,10 +16,30 @@ PG_VERSION="${ATLAS_PG_VERSION:-15}"
 PG_BIN="/usr/lib/postgresql/${PG_VERSION}/bin"
 PG_PORT="${ATLAS_PG_PORT:-55432}"
 PG_DB="${ATLAS_PG_DATABASE:-atlas}"
-PG_DIR="${ATLAS_PG_DIR:-$PWD/.postgis}"
+RUN_AS=postgres
+
+# The cluster's directory: ATLAS_PG_DIR, else .postgis/ in the checkout, unless the server's user cannot reach the
+# checkout (a parent closed to it) or the socket's path would pass the unix limit of 107 bytes: then a directory
+# under /tmp named after the checkout's path, so each checkout still has its own.
+pick_dir() {
+  if [ -n "${ATLAS_PG_DIR:-}" ]; then
+    echo "$ATLAS_PG_DIR"
+    return
+  fi
+  local here="$PWD/.postgis"
+  local reachable=yes
+  if [ "$(id -u)" = 0 ] && id "$RUN_AS" >/dev/null 2>&1 && ! runuser -u "$RUN_AS" -- test -x "$PWD"; then
+    reachable=no
+  fi
+  if [ "$reachable" = yes ] && [ "${#here}" -le 80 ]; then
+    echo "$here"
+  else
+    echo "/tmp/atlas-postgis-$(printf '%s' "$PWD" | cksum | cut -d' ' -f1)"
+  fi
+}
+PG_DIR="$(pick_dir)"
 DATA="$PG_DIR/data"
 SOCKET="$PG_DIR/run"
-RUN_AS=postgres
 
 url() {
   echo "postgresql://postgres@/${PG_DB}?host=${SOCKET}&port=${PG_PORT}"
@@ -58,6 +78,7 @@ start() {
     exit 1
   fi
   mkdir -p "$PG_DIR"
+  chmod 700 "$PG_DIR"
   if [ "$(id -u)" = 0 ]; then
     chown "$RUN_AS" "$PG_DIR"
     if ! runuser -u "$RUN_AS" -- test -w "$PG_DIR"; then
