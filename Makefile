@@ -59,11 +59,12 @@ bench-deps:  ## system libraries the pygeoapi side of bench/bench_ogc.py needs (
 	test -e /usr/lib/x86_64-linux-gnu/mod_spatialite.so || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-mod-spatialite)
 
-bench: $(VENV)/.installed bench-deps $(ANALYSIS)  ## benchmarks (figures only); the load test serves data/atlas.gpkg
+bench: $(VENV)/.installed bench-deps postgis $(ANALYSIS)  ## benchmarks (figures only); the load test serves data/atlas.gpkg
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_linkage.py
 	$(PY) bench/bench_api.py
-	$(PY) bench/bench_corridor_distance.py
+	$(PY) bench/bench_corridor_distance.py --postgis
+	$(PY) bench/bench_backends.py --sizes 10000,100000
 	$(PY) bench/bench_ogc.py
 	$(PY) bench/bench_large_national.py --rows 200000
 	$(PY) bench/bench_scale.py --sizes 10000,100000
