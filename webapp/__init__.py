@@ -30,6 +30,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     from webapp.api import corridors as api_corridors
     from webapp.api import ownership as api_ownership
     from webapp.api import sites as api
+    from webapp.backends import site_source_for
     from webapp.contrast import text_colour
     from webapp.errors import register_error_handlers
     from webapp.ogc import routes as ogc
@@ -43,6 +44,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = settings.serving.max_body_bytes
     app.extensions["atlas"] = AtlasState.load(settings)
+    app.extensions["atlas"].site_source = site_source_for(settings)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_ownership.bp)
