@@ -27,8 +27,8 @@ POINT_ZOOM = 13
 POINTS_BELOW = 2000
 #: Largest zoom a clustering accepts (Leaflet's usual maximum is 18-20).
 MAX_ZOOM = 22
-#: Largest side of a view in pixels at its zoom: a bigger box would answer with more features than a browser
-#: should draw (at most (MAX_VIEW_PX / CELL_PX)^2 clusters).
+#: Largest side of a view in pixels at its zoom: a bigger box is clustered at a smaller zoom (bigger cells), so an
+#: answer never holds more than about (MAX_VIEW_PX / CELL_PX)^2 clusters, nor a browser more than it can draw.
 MAX_VIEW_PX = 4096
 #: Web Mercator's latitude limit (degrees).
 MERCATOR_MAX_LAT = 85.0511287798066
@@ -112,23 +112,25 @@ def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: BBox | None) -> np.ndarray:
     return inside_lat & ((lon >= bbox.minx) | (lon <= bbox.maxx))
 
 
-def check_view(zoom: int, bbox: BBox | None) -> None:
-    """Raise :class:`ClusterError` naming ``zoom`` or ``bbox`` if a view cannot be clustered.
+def cluster_zoom(zoom: int, bbox: BBox | None) -> int:
+    """The zoom a view is clustered at: ``zoom``, or a smaller one at which ``bbox`` is at most :data:`MAX_VIEW_PX`
+    pixels a side (None: the whole world).
 
-    ``zoom`` must be a whole number in 0..:data:`MAX_ZOOM`; ``bbox``, seen at that zoom, at most
-    :data:`MAX_VIEW_PX` pixels on each side (so an answer never holds more clusters than a browser can draw).
+    Raises
+    ------
+    ClusterError
+        If ``zoom`` is not a whole number in 0..:data:`MAX_ZOOM` (its ``parameter`` is ``zoom``).
     """
     if isinstance(zoom, bool) or not isinstance(zoom, (int, np.integer)) or not 0 <= zoom <= MAX_ZOOM:
         raise ClusterError(f"zoom must be a whole number from 0 to {MAX_ZOOM}; got {zoom!r}", "zoom")
-    if bbox is None:
-        return
-    width_deg = bbox.maxx - bbox.minx if bbox.minx <= bbox.maxx else 360.0 - (bbox.minx - bbox.maxx)
-    x0, y0 = mercator_pixels(np.array([0.0]), np.array([bbox.maxy]), zoom)
-    x1, y1 = mercator_pixels(np.array([width_deg]), np.array([bbox.miny]), zoom)
-    width, height = float(x1[0] - x0[0]), float(y1[0] - y0[0])
-    if width > MAX_VIEW_PX or height > MAX_VIEW_PX:
-        raise ClusterError(f"bbox is {width:.0f} x {height:.0f} pixels at zoom {zoom}; at most {MAX_VIEW_PX} "
-                           "pixels a side: zoom out or ask for a smaller box", "bbox")
+    box = bbox or BBox(-180.0, -MERCATOR_MAX_LAT, 180.0, MERCATOR_MAX_LAT)
+    width_deg = box.maxx - box.minx if box.minx <= box.maxx else 360.0 - (box.minx - box.maxx)
+    x0, y0 = mercator_pixels(np.array([0.0]), np.array([box.maxy]), 0)
+    x1, y1 = mercator_pixels(np.array([width_deg]), np.array([box.miny]), 0)
+    side = max(float(x1[0] - x0[0]), float(y1[0] - y0[0]))  # pixels at zoom 0
+    while zoom > 0 and side * 2**zoom > MAX_VIEW_PX:
+        zoom -= 1
+    return int(zoom)
 
 
 def cluster_sites(lon: np.ndarray, lat: np.ndarray, categories: np.ndarray, *, zoom: int, bbox: BBox | None = None,
@@ -153,6 +155,9 @@ def cluster_sites(lon: np.ndarray, lat: np.ndarray, categories: np.ndarray, *, z
     point_zoom : int
         From this zoom every site is a point.
 
+    The clustering zoom is :func:`cluster_zoom` of ``zoom`` and ``bbox``: a box too large for its zoom is
+    clustered on bigger cells (and its sites are points only if it holds at most ``points_below``).
+
     Returns
     -------
     Clusters
@@ -161,13 +166,13 @@ def cluster_sites(lon: np.ndarray, lat: np.ndarray, categories: np.ndarray, *, z
     Raises
     ------
     ClusterError
-        If ``zoom`` or ``bbox`` is out of range (:func:`check_view`); its ``parameter`` names which.
+        If ``zoom`` is out of range (:func:`cluster_zoom`).
 
     Notes
     -----
     O(N) for the box and the binning plus O(M log M) to group the M sites in the box (a sort of their cell keys).
     """
-    check_view(zoom, bbox)
+    zoom = cluster_zoom(zoom, bbox)
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     codes, names = pd.factorize(pd.Series(np.asarray(categories, dtype=object)).fillna(""), sort=True)
@@ -192,7 +197,8 @@ def cluster_sites(lon: np.ndarray, lat: np.ndarray, categories: np.ndarray, *, z
     members = inside[multi]
     k = len(kept)
     n = np.bincount(member, minlength=k)
-    mean_lon = _circular_mean_lon(lon[members], member, k, n)
+    # Cells are aligned to the world's west edge, so none straddles the antimeridian: a plain mean is right.
+    mean_lon = np.bincount(member, weights=lon[members], minlength=k) / np.maximum(n, 1)
     mean_lat = np.bincount(member, weights=lat[members], minlength=k) / np.maximum(n, 1)
     bounds = np.column_stack([_group_extreme(lon[members], member, k, np.minimum, np.inf),
                               _group_extreme(lat[members], member, k, np.minimum, np.inf),
@@ -217,19 +223,6 @@ def _group_extreme(values: np.ndarray, group: np.ndarray, k: int, ufunc, start: 
     out = np.full(k, start)
     ufunc.at(out, group, values)
     return out
-
-
-def _circular_mean_lon(lon: np.ndarray, group: np.ndarray, k: int, n: np.ndarray) -> np.ndarray:
-    # A cell never spans more than a fraction of the world except at zoom 0-1, where a plain mean of members on
-    # both sides of the antimeridian would land on the far side of the globe; the mean of unit vectors does not.
-    rad = np.radians(lon)
-    sx = np.bincount(group, weights=np.cos(rad), minlength=k)
-    sy = np.bincount(group, weights=np.sin(rad), minlength=k)
-    plain = np.bincount(group, weights=lon, minlength=k) / np.maximum(n, 1)
-    circular = np.degrees(np.arctan2(sy, sx))
-    # The plain mean where it is right (members within 180 degrees of each other), so results stay exact means.
-    spread = _group_extreme(lon, group, k, np.maximum, -np.inf) - _group_extreme(lon, group, k, np.minimum, np.inf)
-    return np.where(spread <= 180.0, plain, circular)
 
 
 def site_categories(site_ids: pd.Series, primary_groups: pd.Series, statuses: pd.Series, by: str,

@@ -16,7 +16,7 @@ import numpy as np
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
-from geo.clusters import COLOURINGS, ClusterError, Clusters, check_view, cluster_sites, site_categories
+from geo.clusters import COLOURINGS, MAX_ZOOM, Clusters, cluster_sites, cluster_zoom, site_categories
 from geo.partners import PARTNER_COLOURS
 from geo.site_filters import SiteFilter, apply_filter
 from webapp.api.sites import credit, site_frame
@@ -78,10 +78,11 @@ def _install_cache(setup) -> None:
 
 
 def parse_zoom(value: str | None) -> int:
-    """Parse ``zoom``, required: a whole number 0..22."""
+    """Parse ``zoom``, required: a whole number 0..MAX_ZOOM."""
     if value is None or value == "":
-        raise BadRequest("zoom is required: the map's zoom level, a whole number from 0 to 22", parameter="zoom")
-    return parse_int(value, "zoom", default=0, minimum=0, maximum=22)
+        raise BadRequest(f"zoom is required: the map's zoom level, a whole number from 0 to {MAX_ZOOM}",
+                         parameter="zoom")
+    return parse_int(value, "zoom", default=0, minimum=0, maximum=MAX_ZOOM)
 
 
 @bp.get("/clusters")
@@ -93,10 +94,6 @@ def clusters():
     zoom = parse_zoom(request.args.get("zoom"))
     bbox = parse_bbox(request.args.get("bbox"))
     colour = parse_choice(request.args.get("colour"), "colour", COLOURINGS, "group")
-    try:
-        check_view(zoom, bbox)
-    except ClusterError as exc:
-        raise BadRequest(str(exc), parameter=exc.parameter) from exc
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in ("bbox", "zoom", "colour")])
     site_filter = replace(parse_site_filter(args, state), bbox=None, mapped_only=False)
     cache: _Cache = current_app.extensions[_EXTENSION]
@@ -140,7 +137,7 @@ def _answer(state: AtlasState, matched: _Matched, site_filter: SiteFilter, colou
     features = [_cluster_feature(result, i) for i in range(len(result.count))]
     features.extend(_point_features(state, matched, site_filter, result))
     text = credit("sites")
-    return {"type": "FeatureCollection", "as_of": matched.as_of, "zoom": zoom,
+    return {"type": "FeatureCollection", "as_of": matched.as_of, "zoom": zoom, "cluster_zoom": cluster_zoom(zoom, bbox),
             "bbox": None if bbox is None else list(bbox), "colour": colour,
             "mode": "points" if not len(result.count) else "clusters", "extent": "all" if everything else "view",
             "numberMatched": result.total, "numberReturned": len(features),
