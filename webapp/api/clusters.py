@@ -120,7 +120,7 @@ def _matched(state: AtlasState, cache: _Cache, site_filter: SiteFilter, colour: 
     partners = tuple(p for p in PARTNER_COLOURS if p != "unknown")
     categories = site_categories(mapped["site_id"], mapped["primary_group"], mapped["status"], colour,
                                  context.partner_table, context.coverage, partners)
-    rows = np.array([state.site_index[s] for s in mapped["site_id"]], dtype=np.int64)
+    rows = state.sites.index.get_indexer(mapped.index)  # positions in the sites layer (its index is unique)
     found = _Matched(rows=rows, lon=mapped.geometry.x.to_numpy(), lat=mapped.geometry.y.to_numpy(),
                      categories=categories, matched=len(sites), as_of=site_filter.as_of.isoformat())
     cache.put(cache.frames, key, found, FRAME_CACHE_SIZE)

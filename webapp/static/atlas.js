@@ -501,6 +501,7 @@
       layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
       return layer;
     }
+    var facetsAfterSites = false;
     var sitesLoader = window.AtlasClusters.loader({
       map: map, layer: cluster, endpoint: options.endpoints.clusters,
       params: function () { return filterParams(state); },
@@ -512,6 +513,7 @@
       reset: function () { markers = {}; },
       marker: siteMarker,
       loaded: function (body) {
+        if (facetsAfterSites) { facetsAfterSites = false; loadFacets(); }
         statusDiv.textContent = MESSAGES.mapped.replace("{n}", body.totals.mapped).replace("{m}", body.totals.matched);
         statusDiv.setAttribute("data-sites", String(body.totals.mapped));
         statusDiv.setAttribute("data-matched", String(body.totals.matched));
@@ -519,6 +521,7 @@
         statusDiv.setAttribute("data-filter", stateQuery(state));
       },
       failed: function (err) {
+        if (facetsAfterSites) { facetsAfterSites = false; loadFacets(); }
         statusDiv.textContent = MESSAGES.sitesFailed + err.message;
         statusDiv.classList.add("error");
       }
@@ -899,7 +902,7 @@
     updateLinks();
     loadCountries();
     loadSites();
-    loadFacets();
+    facetsAfterSites = true;  // the first facet counts wait for the first sites: the map comes first
     cluster.addTo(map);
 
     var bases = {};
