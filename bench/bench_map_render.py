@@ -93,6 +93,7 @@ class Served:
         self.base = f"http://127.0.0.1:{self.server.server_port}"
 
     def close(self) -> None:
+        """Stop serving and free the port."""
         self.server.shutdown()
         self.thread.join(timeout=10)
         self.server.server_close()
