@@ -27,6 +27,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
         If the store is missing or was written by an incompatible build.
     """
     from webapp import filters, openapi, search
+    from webapp.api import clusters as api_clusters
     from webapp.api import corridors as api_corridors
     from webapp.api import ownership as api_ownership
     from webapp.api import sites as api
@@ -49,6 +50,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(api_ownership.bp)
     app.register_blueprint(api_corridors.bp)
+    app.register_blueprint(api_clusters.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(filters.bp)

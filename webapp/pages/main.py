@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
-import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, Flask, Response, render_template, send_from_directory, url_for
 from flask_babel import gettext, lazy_gettext
 
@@ -84,7 +83,6 @@ def sample_notice() -> str:
 #: Front-end packages served from their installed XStatic folders (no CDN, no copies in the repo).
 VENDOR_DIRS: dict[str, Path] = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
-    "leaflet-markercluster": Path(xs_markercluster.BASE_DIR),
 }
 
 #: Commodities the map's filter offers after the commodity groups (critical minerals of the region).
@@ -223,10 +221,7 @@ def _render_map():
     assets = MapAssets(
         leaflet_js=url_for("pages.vendor", package="leaflet", filename="leaflet.js"),
         leaflet_css=url_for("pages.vendor", package="leaflet", filename="leaflet.css"),
-        markercluster_js=url_for("pages.vendor", package="leaflet-markercluster", filename="leaflet.markercluster.js"),
-        markercluster_css=url_for("pages.vendor", package="leaflet-markercluster", filename="MarkerCluster.css"),
-        markercluster_default_css=url_for("pages.vendor", package="leaflet-markercluster",
-                                          filename="MarkerCluster.Default.css"),
+        clusters_js=url_for("static", filename="clusters.js"),
         atlas_js=url_for("static", filename="atlas.js"),
         atlas_css=url_for("static", filename="atlas.css"),
     )
@@ -240,6 +235,7 @@ def _render_map():
         coverage=url_for("ownership.coverage"),
         facets=url_for("filters.facets"),
         between=url_for("between.page"),
+        clusters=url_for("clusters.clusters"),
     )
     rasters = tuple(
         RasterOverlay(title=o["title"], png=url_for("corridors.raster_overlay", name=name),

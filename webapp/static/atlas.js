@@ -206,14 +206,9 @@
     return cellValue(p, column, partners).toLowerCase();
   }
 
-  /* Colour of a clustered group: the share of each marker fill, as a conic gradient (a small pie). */
-  function clusterIcon(group) {
-    var counts = {};
-    group.getAllChildMarkers().forEach(function (marker) {
-      var fill = marker.options.fillOpacity === 0 ? "#FFFFFF" : (marker.options.fillColor || "#999999");
-      counts[fill] = (counts[fill] || 0) + 1;
-    });
-    var total = group.getChildCount();
+  /* A cluster of `total` sites, `counts` of them per fill colour, as a conic gradient (a small pie) with its count.
+   * Drawn by static/clusters.js for the clusters of the server and of the browser alike. */
+  function pieIcon(counts, total, extraClass) {
     var colours = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
     var stops = [];
     var start = 0;
@@ -228,7 +223,8 @@
     outer.setAttribute("data-colours", colours.join(" "));
     outer.setAttribute("data-dominant", colours[0] || "");
     outer.appendChild(el("span", null, total));
-    return L.divIcon({ html: outer, className: "marker-cluster atlas-cluster", iconSize: L.point(size, size) });
+    return L.divIcon({ html: outer, className: "marker-cluster atlas-cluster" + (extraClass ? " " + extraClass : ""),
+      iconSize: L.point(size, size) });
   }
 
   /* The zoom that shows a site's location circle (± precision km) whole, between 6 and 12. */
@@ -469,8 +465,7 @@
       }
     });
     if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
-    var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
-      iconCreateFunction: clusterIcon });
+    var cluster = window.AtlasClusters.siteLayer();
     var markers = {};
     var features = [];
     map.attributionControl.addAttribution(options.attribution);
@@ -496,44 +491,69 @@
       }).catch(function (err) { statusDiv.textContent = MESSAGES.outlinesFailed + err.message; });
     }
 
-    var loads = 0;
-    function loadSites() {
-      var load = ++loads;
-      statusDiv.textContent = MESSAGES.loading;
-      statusDiv.classList.remove("error");
-      fetchJson(withParams(options.endpoints.sites, filterParams(state))).then(function (fc) {
-        if (load !== loads) { return; }
-        cluster.clearLayers();
-        markers = {};
-        features = fc.features;
-        var mapped = 0;
-        var layer = L.geoJSON(fc, {
-          pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, siteStyle(feature.properties, view(), options));
-          },
-          onEachFeature: function (feature, layer) {
-            mapped += 1;
-            markers[feature.properties.site_id] = layer;
-            layer.bindPopup(function () { return popupFor(feature.properties); });
-            layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
-          }
-        });
-        cluster.addLayer(layer);
-        statusDiv.textContent = MESSAGES.mapped.replace("{n}", mapped).replace("{m}", fc.numberMatched);
-        statusDiv.setAttribute("data-sites", String(mapped));
-        statusDiv.setAttribute("data-matched", String(fc.numberMatched));
-        statusDiv.setAttribute("data-as-of", asOf());
+    /* The map's sites come from /api/clusters for the view (static/clusters.js); the table's from /api/sites. */
+    function siteMarker(feature) {
+      var layer = L.circleMarker(L.latLng(feature.geometry.coordinates[1], feature.geometry.coordinates[0]),
+        siteStyle(feature.properties, view(), options));
+      layer.feature = feature;
+      markers[feature.properties.site_id] = layer;
+      layer.bindPopup(function () { return popupFor(feature.properties); });
+      layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
+      return layer;
+    }
+    var facetsAfterSites = false;
+    var sitesLoader = window.AtlasClusters.loader({
+      map: map, layer: cluster, endpoint: options.endpoints.clusters,
+      params: function () { return filterParams(state); },
+      colour: function () { return state.colour === "partner" ? "partner" : "group"; },
+      colourOf: function (category) {
+        if (state.colour === "partner") { return options.partnerColours[category] || "#FFFFFF"; }
+        return options.colours[category] || options.colours.other;
+      },
+      reset: function () { markers = {}; },
+      marker: siteMarker,
+      loaded: function (body) {
+        if (facetsAfterSites) { facetsAfterSites = false; loadFacets(); }
+        statusDiv.textContent = MESSAGES.mapped.replace("{n}", body.totals.mapped).replace("{m}", body.totals.matched);
+        statusDiv.setAttribute("data-sites", String(body.totals.mapped));
+        statusDiv.setAttribute("data-matched", String(body.totals.matched));
+        statusDiv.setAttribute("data-as-of", body.as_of);
         statusDiv.setAttribute("data-filter", stateQuery(state));
-        renderTable();
-      }).catch(function (err) {
+      },
+      failed: function (err) {
+        if (facetsAfterSites) { facetsAfterSites = false; loadFacets(); }
         statusDiv.textContent = MESSAGES.sitesFailed + err.message;
         statusDiv.classList.add("error");
-      });
+      }
+    });
+    function loadSites() {
+      statusDiv.textContent = MESSAGES.loading;
+      statusDiv.classList.remove("error");
+      sitesLoader.reload();
+      tableFor = null;
+      loadTableSites();
+    }
+
+    var tableLoads = 0;
+    var tableFor = null;  // the filters the table's sites were fetched for
+    /* The table's sites (unmapped ones too), fetched when the table is open. */
+    function loadTableSites() {
+      if (!(tableBox && tableBox.open)) { return; }
+      var key = JSON.stringify(filterParams(state));
+      if (tableFor === key) { renderTable(); return; }
+      var load = ++tableLoads;
+      fetchJson(withParams(options.endpoints.sites, filterParams(state))).then(function (fc) {
+        if (load !== tableLoads) { return; }
+        features = fc.features;
+        tableFor = key;
+        renderTable();
+      }).catch(function (err) { statusDiv.textContent = MESSAGES.sitesFailed + err.message; });
     }
 
     function recolour() {
       cluster.eachLayer(function (layer) { layer.setStyle(siteStyle(layer.feature.properties, view(), options)); });
       cluster.refreshClusters();
+      sitesLoader.recolour();
       fillLegendFor();
       choropleth.setStyle(choropleth.options.style);
     }
@@ -825,7 +845,7 @@
       tableBox.addEventListener("toggle", function () {
         state.table = tableBox.open ? "open" : "";
         writeUrl(false);
-        renderTable();
+        loadTableSites();
       });
       inview.addEventListener("change", function () {
         state.inview = inview.checked ? "1" : "";
@@ -882,7 +902,7 @@
     updateLinks();
     loadCountries();
     loadSites();
-    loadFacets();
+    facetsAfterSites = true;  // the first facet counts wait for the first sites: the map comes first
     cluster.addTo(map);
 
     var bases = {};
@@ -901,5 +921,5 @@
     showCoverage(coverageLine, options, asOf());
   }
 
-  window.AtlasMap = { init: init, popupContent: popupContent, messages: MESSAGES };
+  window.AtlasMap = { init: init, popupContent: popupContent, pieIcon: pieIcon, messages: MESSAGES };
 })();
