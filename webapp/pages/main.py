@@ -30,6 +30,7 @@ from webapp.maps import (
     externalise_scripts,
     map_parts,
 )
+from webapp.pages.site_map import site_map_markup
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
@@ -148,7 +149,9 @@ def site(site_id: str):
     return render_template("site.html", site=row.to_dict(), records=[r.to_dict() for r in records],
                            fields=RECORD_FIELDS, colour=GROUP_COLOURS.get(row["primary_group"], "#999"),
                            own=ownership, names=names, colours=PARTNER_COLOURS,
-                           access=state.access_by_site.get(row["site_id"]))
+                           access=state.access_by_site.get(row["site_id"]),
+                           site_map=site_map_markup(state, row.to_dict(), state.access_by_site.get(row["site_id"]),
+                                                    GROUP_COLOURS.get(row["primary_group"], "#999")))
 
 
 @bp.get("/companies/<company_id>")
