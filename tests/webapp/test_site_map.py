@@ -106,7 +106,7 @@ def test_kutessai_page_has_its_small_map_with_corridor_gateway_and_a_stateful_li
     texts = [e.text for e in root.iter(f"{SVG}text")]
     assert len(_by_class(root, "circle", "site-map-site")) == 1
     assert {"Kutessai-II", "China - Central Asia (Khorgos - Tashkent)", "Torugart pass"} <= set(texts)
-    assert "KG" not in texts and any(re.fullmatch(r"\d+ km", t or "") for t in texts)
+    assert "KG" not in texts and any(re.fullmatch(r"\d+ км", t or "") for t in texts)
     link = re.search(r'<a class="site-map-open" href="([^"]+)">', html)[1].replace("&amp;", "&")
     assert parse_qs(urlsplit(link).query) == {"as_of": ["2025-01-01"], "at": ["42.6667,76.1667,9"], "lang": ["ru"]}
 

@@ -45,6 +45,7 @@ class SiteMapText:
     attribution: str  # lines separated by "\n"
     north: str = "N"
     precision: str = "± {km} km"
+    scale: str = "{km} km"
 
 
 def site_map_svg(site: MapPoint, precision_km: float | None, colour: str, countries: gpd.GeoDataFrame,
@@ -125,7 +126,7 @@ def site_map_svg(site: MapPoint, precision_km: float | None, colour: str, countr
                f"</circle>")
     out.append(f'<text x="{cx + 8:.1f}" y="{cy - 7:.1f}" {_FONT} font-weight="600" stroke="#fff" '
                f'stroke-width="3" paint-order="stroke">{escape(site.label)}</text>')
-    out += _scale_bar(km_per_px)
+    out += _scale_bar(km_per_px, text.scale)
     out += _north(text.north)
     out += _legend(legend, precision_label, colour)
     for number, line in enumerate(text.attribution.split("\n")):
@@ -189,7 +190,7 @@ def _rings(geometry: BaseGeometry):
             yield from _rings(part)
 
 
-def _scale_bar(km_per_px: float) -> list[str]:
+def _scale_bar(km_per_px: float, label: str) -> list[str]:
     target = km_per_px * WIDTH / 4
     magnitude = 10 ** math.floor(math.log10(target))
     length_km = max(step * magnitude for step in (1, 2, 5) if step * magnitude <= target)
@@ -199,7 +200,7 @@ def _scale_bar(km_per_px: float) -> list[str]:
             f'fill="#fff" fill-opacity="0.8"/>'
             f'<path d="M{x0} {y0 - 4} L{x0} {y0} L{x0 + length_px:.1f} {y0} L{x0 + length_px:.1f} {y0 - 4}" '
             f'fill="none" stroke="#222" stroke-width="1.5"/>'
-            f'<text x="{x0 + length_px + 4:.1f}" y="{y0}" {_FONT}>{length_km:g} km</text></g>']
+            f'<text x="{x0 + length_px + 4:.1f}" y="{y0}" {_FONT}>{escape(label.format(km=f"{length_km:g}"))}</text></g>']
 
 
 def _north(label: str) -> list[str]:
@@ -258,7 +259,7 @@ def site_map_markup(state, site: dict, access: dict | None, colour: str) -> Mark
                       name=str(site.get("name") or "")),
         attribution="\n".join((gettext("Outlines: Natural Earth. Corridors and gateways: this atlas (schematic)."),
                                 gettext("Azimuthal equidistant projection centred on the site."))),
-        north=gettext("N"), precision=gettext("location ± {km} km"))
+        north=gettext("N"), precision=gettext("location ± {km} km"), scale=gettext("{km} km"))
     svg = site_map_for(state.store, state.analysis, site, access, text, colour)
     # Markup: written by site_map_svg, which escapes every text it puts in.
     return Markup(svg)
