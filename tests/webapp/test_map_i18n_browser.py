@@ -36,7 +36,9 @@ TEXTS_JS = """() => {
     if (text) out.push(text);
   }
   document.querySelectorAll("[aria-label], [title], [placeholder]").forEach((e) => {
-    ["aria-label", "title", "placeholder"].forEach((a) => { if (e.getAttribute(a)) out.push(e.getAttribute(a).trim()); });
+    ["aria-label", "title", "placeholder"].forEach((a) => {
+      if (e.getAttribute(a)) out.push(e.getAttribute(a).trim());
+    });
   });
   return out;
 }"""
