@@ -200,7 +200,8 @@ def _scale_bar(km_per_px: float, label: str) -> list[str]:
             f'fill="#fff" fill-opacity="0.8"/>'
             f'<path d="M{x0} {y0 - 4} L{x0} {y0} L{x0 + length_px:.1f} {y0} L{x0 + length_px:.1f} {y0 - 4}" '
             f'fill="none" stroke="#222" stroke-width="1.5"/>'
-            f'<text x="{x0 + length_px + 4:.1f}" y="{y0}" {_FONT}>{escape(label.format(km=f"{length_km:g}"))}</text></g>']
+            f'<text x="{x0 + length_px + 4:.1f}" y="{y0}" {_FONT}>'
+            f'{escape(label.format(km=f"{length_km:g}"))}</text></g>']
 
 
 def _north(label: str) -> list[str]:
