@@ -29,6 +29,8 @@ from webapp.maps import (
     externalise_scripts,
     map_parts,
 )
+from webapp.pages.js_messages import js_messages
+from webapp.pages.site_map import site_map_markup
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
@@ -128,7 +130,8 @@ def _map_page() -> tuple[str, dict[str, str]]:
         state.map_parts = map_parts(_render_map())
     # The page is rendered per request (its language, its choices); folium's inline set-up script is moved out
     # to /map/scripts/<digest>.js for the Content-Security-Policy, and the scripts are kept by digest.
-    page, scripts = externalise_scripts(render_template("map.html", parts=state.map_parts, **_workspace_choices()),
+    page, scripts = externalise_scripts(render_template("map.html", parts=state.map_parts, js_messages=js_messages(),
+                                                        **_workspace_choices()),
                                         lambda digest: url_for("pages.map_script", digest=digest))
     state.map_scripts.update(scripts)
     return page, state.map_scripts
@@ -146,7 +149,9 @@ def site(site_id: str):
     return render_template("site.html", site=row.to_dict(), records=[r.to_dict() for r in records],
                            fields=RECORD_FIELDS, colour=GROUP_COLOURS.get(row["primary_group"], "#999"),
                            own=ownership, names=names, colours=PARTNER_COLOURS,
-                           access=state.access_by_site.get(row["site_id"]))
+                           access=state.access_by_site.get(row["site_id"]),
+                           site_map=site_map_markup(state, row.to_dict(), state.access_by_site.get(row["site_id"]),
+                                                    GROUP_COLOURS.get(row["primary_group"], "#999")))
 
 
 @bp.get("/companies/<company_id>")

@@ -20,13 +20,32 @@
     coverage: "{h} of {s} sites have a sourced holder ({k} a known share) on {d}",
     coverageFailed: "Coverage failed to load: ", baseMap: "OpenStreetMap", outlines: "Country outlines",
     sites: "Deposit sites", choropleth: "Partner share by country", previous: "‹ Previous", next: "Next ›",
-    page: "page {p} of {n} · {rows} sites",
+    page: "page {p} of {n} · {rows} sites", nRecords: "{n} records",
     kinds: { sites: "Deposits", commodities: "Commodities", companies: "Companies (holders and owners)",
       countries: "Countries" },
     columns: { name: "Name", country: "Country", commodities: "Commodities", status: "Status",
       holders: "Holders", controlling_partner: "Controlling partner", shares: "Shares", corridor: "Nearest corridor (± precision)",
       n_sources: "Sources" }
   };
+
+  /* The page's translations (webapp/pages/js_messages.py, a JSON data block) laid over the English above;
+   * called by init, once the page's body (and the block) is there. */
+  function loadMessages() {
+    var node = document.getElementById("atlas-messages");
+    var given = node ? JSON.parse(node.textContent) : {};
+    Object.keys(given).forEach(function (key) {
+      var isGroup = given[key] && typeof given[key] === "object" && !given[key].plural;
+      MESSAGES[key] = isGroup ? Object.assign({}, MESSAGES[key], given[key]) : given[key];
+    });
+  }
+  var PLURALS = new Intl.PluralRules(document.documentElement.lang || "en");
+
+  /* A UI text with its {placeholders} filled; a counted text picks its plural form by the count it names. */
+  function msg(key, values) {
+    var text = MESSAGES[key];
+    if (text && typeof text === "object") { text = text[PLURALS.select(Number(values[text.plural]))] || text.other; }
+    return String(text).replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -52,7 +71,7 @@
     }
     row(MESSAGES.country, p.country);
     row(MESSAGES.commodities, (p.commodities || []).join(", ") || "—");
-    row(MESSAGES.sources, p.n_sources + (p.n_sources === 1 ? MESSAGES.record : MESSAGES.records));
+    row(MESSAGES.sources, msg("nRecords", { n: p.n_sources }));
     if (p.controlling_partner) { row(MESSAGES.controlledBy, p.controlling_partner); }
     var pm = p.location_precision_km ? " ± " + p.location_precision_km + " km" : "";
     if (p.nearest_corridor) {
@@ -293,7 +312,7 @@
               (entry.geometry ? "" : " · " + MESSAGES.notMapped) + (p.match === "typo" ? " · " + MESSAGES.near : ""),
               function () { config.onSite(entry); }));
           } else if (group.kind === "commodities") {
-            box.appendChild(option(entry.value, MESSAGES.commodityMeta.replace("{n}", entry.sites),
+            box.appendChild(option(entry.value, msg("commodityMeta", { n: entry.sites }),
               function () { config.onCommodity(entry.value); }));
           } else if (group.kind === "companies") {
             box.appendChild(option(entry.name, entry.name_ru || "", function () { config.onLink(entry.url); }));
@@ -412,8 +431,8 @@
     if (!options.endpoints.coverage) { return; }
     fetchJson(withParams(options.endpoints.coverage, { as_of: asOf })).then(function (body) {
       var t = body.totals;
-      div.textContent = MESSAGES.coverage.replace("{h}", t.sites_with_holder).replace("{s}", t.sites)
-        .replace("{k}", t.sites_with_known_share).replace("{d}", body.as_of);
+      div.textContent = msg("coverage", { h: t.sites_with_holder, s: t.sites, k: t.sites_with_known_share,
+        d: body.as_of });
       div.setAttribute("data-as-of", body.as_of);
     }).catch(function (err) { div.textContent = MESSAGES.coverageFailed + err.message; });
   }
@@ -427,6 +446,7 @@
   }
 
   function init(map, optionsId) {
+    loadMessages();
     var options = readOptions(optionsId);
     var tiles = options.tiles ? L.tileLayer(options.tiles.url, {
       attribution: options.tiles.attribution, maxZoom: 18, maxNativeZoom: 18
@@ -460,7 +480,7 @@
           var p = feature.properties;
           var share = (p.partner_shares || {})[state.layer_partner];
           return el("span", null, p.name + ": " + state.layer_partner + " " + (share ? share.toFixed(1) + " %" : "0 %") +
-            " " + MESSAGES.ofLicensed.replace("{n}", p.licensed_sites || 0));
+            " " + msg("ofLicensed", { n: p.licensed_sites || 0 }));
         });
       }
     });
@@ -514,7 +534,7 @@
       marker: siteMarker,
       loaded: function (body) {
         if (facetsAfterSites) { facetsAfterSites = false; loadFacets(); }
-        statusDiv.textContent = MESSAGES.mapped.replace("{n}", body.totals.mapped).replace("{m}", body.totals.matched);
+        statusDiv.textContent = msg("mapped", { n: body.totals.mapped, m: body.totals.matched });
         statusDiv.setAttribute("data-sites", String(body.totals.mapped));
         statusDiv.setAttribute("data-matched", String(body.totals.matched));
         statusDiv.setAttribute("data-as-of", body.as_of);
@@ -649,7 +669,7 @@
         if (load !== facetLoads) { return; }
         var counts = body.counts;
         document.getElementById("atlas-matched").textContent =
-          MESSAGES.matched.replace("{n}", counts.total.matched);
+          msg("matched", { n: counts.total.matched });
         var byName = { country: "countries", commodity: "commodities", deposit_type: "deposit_types",
           status: "statuses", partner: "partners", partner_any: "partners_any", licensed: "licensed",
           holder_unknown: "holder_unknown", corridor: "corridor" };
@@ -813,8 +833,7 @@
         button.addEventListener("click", function () { state.page = String(entry[1]); writeUrl(false); renderTable(); });
         pager.appendChild(button);
         if (i === 0) {
-          pager.appendChild(el("span", null, MESSAGES.page.replace("{p}", pageNo).replace("{n}", pages)
-            .replace("{rows}", rows.length)));
+          pager.appendChild(el("span", null, msg("page", { p: pageNo, n: pages, rows: rows.length })));
         }
       });
       updateLinks();
