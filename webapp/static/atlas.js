@@ -20,7 +20,7 @@
     coverage: "{h} of {s} sites have a sourced holder ({k} a known share) on {d}",
     coverageFailed: "Coverage failed to load: ", baseMap: "OpenStreetMap", outlines: "Country outlines",
     sites: "Deposit sites", choropleth: "Partner share by country", previous: "‹ Previous", next: "Next ›",
-    page: "page {p} of {n} · {rows} sites", nRecords: "{n} records",
+    page: "page {p} of {n} · {rows} sites", nRecords: "{n} records", attribution: "",
     kinds: { sites: "Deposits", commodities: "Commodities", companies: "Companies (holders and owners)",
       countries: "Countries" },
     columns: { name: "Name", country: "Country", commodities: "Commodities", status: "Status",
@@ -488,7 +488,7 @@
     var cluster = window.AtlasClusters.siteLayer();
     var markers = {};
     var features = [];
-    map.attributionControl.addAttribution(options.attribution);
+    map.attributionControl.addAttribution(MESSAGES.attribution || options.attribution);
     var statusDiv = control("bottomleft", "atlas-status", function () {}).addTo(map).getContainer();
     var legendControl = control("bottomright", "atlas-legend", function () {}).addTo(map);
     var coverageLine = el("div", "atlas-coverage");
