@@ -15,7 +15,7 @@ ANALYSIS := data/analysis/analysis.gpkg
 STORE_INPUTS := $(wildcard layers/*.py layers/*/*.py) data/sources.toml $(wildcard data/curated/*.csv) \
 	$(wildcard data/reference/*.csv) $(shell find "$(ATLAS_RAW_DIR)" -type f 2>/dev/null | sed 's/ /\\ /g')
 
-.PHONY: run dev test build data lint bench bench-deps clean translations
+.PHONY: run dev test build data lint bench bench-deps clean translations postgis
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,9 +42,12 @@ dev: $(ANALYSIS)  ## the same, on Flask's development server, reloading on code 
 data: $(VENV)/.installed  ## fetch missing raw sources that have a direct download URL
 	$(PY) -m layers.fetch
 
-test: $(VENV)/.installed  ## lint and run every test (the browser test needs Debian chromium)
+test: $(VENV)/.installed postgis  ## lint and run every test (the browser test needs Debian chromium; the backend tests the private PostGIS cluster)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	ATLAS_TEST_DATABASE_URL="$$(scripts/postgis.sh url)" $(PY) -m pytest
+
+postgis:  ## install PostgreSQL + PostGIS (Debian) if missing, start the private cluster in .postgis/, print ATLAS_DATABASE_URL
+	scripts/postgis.sh start
 
 translations: $(VENV)/.installed  ## after changing UI text: extract messages, update the Russian catalogue, compile it
 	$(VENV)/bin/pybabel extract -F webapp/translations/babel.cfg -k lazy_gettext --no-location --omit-header \
@@ -56,11 +59,12 @@ bench-deps:  ## system libraries the pygeoapi side of bench/bench_ogc.py needs (
 	test -e /usr/lib/x86_64-linux-gnu/mod_spatialite.so || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-mod-spatialite)
 
-bench: $(VENV)/.installed bench-deps $(ANALYSIS)  ## benchmarks (figures only); the load test serves data/atlas.gpkg
+bench: $(VENV)/.installed bench-deps postgis $(ANALYSIS)  ## benchmarks (figures only); the load test serves data/atlas.gpkg
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_linkage.py
 	$(PY) bench/bench_api.py
-	$(PY) bench/bench_corridor_distance.py
+	$(PY) bench/bench_corridor_distance.py --postgis
+	$(PY) bench/bench_backends.py --sizes 10000,100000
 	$(PY) bench/bench_ogc.py
 	$(PY) bench/bench_large_national.py --rows 200000
 	$(PY) bench/bench_scale.py --sizes 10000,100000
@@ -68,6 +72,7 @@ bench: $(VENV)/.installed bench-deps $(ANALYSIS)  ## benchmarks (figures only); 
 	$(PY) bench/bench_load.py --clients 50 --seconds 60 --compare-dev
 
 clean:
+	scripts/postgis.sh remove
 	rm -rf $(VENV) $(STORE) data/analysis data/analysis-* data/.analysis-* data/.analysis.lock .pytest_cache .ruff_cache
 	# the flat layout before data/analysis/
 	rm -rf data/analysis.gpkg data/rasters

@@ -1,14 +1,20 @@
 """Time ``geo.corridor_distance.nearest`` on a million points against geopandas ``sjoin_nearest``; figures only.
 
-Run ``python bench/bench_corridor_distance.py [--points 1000000] [--runs 3] [--baseline-runs 1]``. The lines are
-seven synthetic corridors of 1,000-4,000 km across the region with vertices every 1-5 km, built from a fixed
-seed; the points are uniform over 40-95E, 25-58N.
+Run ``python bench/bench_corridor_distance.py [--points 1000000] [--runs 3] [--baseline-runs 1] [--postgis [URL]]``.
+The lines are seven synthetic corridors of 1,000-4,000 km across the region with vertices every 1-5 km, built from
+a fixed seed; the points are uniform over 40-95E, 25-58N.
+
+``--postgis`` (URL default: the ``make postgis`` cluster) adds PostGIS KNN in the same run: the lines as segments
+of <= 2 km in EPSG:4326 with GiST indexes, the points in a table, and for each point the nearest segment by
+``ORDER BY s.<column> <-> p.<column> LIMIT 1`` on ``geometry`` (planar degrees) and on ``geography`` (sphere),
+then its exact distance in metres by ``ST_Distance(geography, geography)``. Loading is timed apart from the queries.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -22,7 +28,7 @@ import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 from pyproj import Geod, Transformer  # noqa: E402
 
-from geo.corridor_distance import nearest, prepare_lines  # noqa: E402
+from geo.corridor_distance import NearestResult, nearest, prepare_lines  # noqa: E402
 from layers.schema import METRIC_CRS, STORE_CRS  # noqa: E402
 
 #: End points (lon, lat) of the synthetic corridors.
@@ -81,6 +87,85 @@ def best_of(runs: int, work: Callable[[], object]) -> tuple[float, object]:
     return min(seconds), result
 
 
+#: The schema the PostGIS part writes its tables into (dropped after).
+KNN_SCHEMA = "bench_knn"
+
+
+def postgis_knn(url: str, segments_4326: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> dict:
+    """Load the segments and points into PostGIS and time the KNN + geography distance queries.
+
+    Two variants: KNN on ``geometry`` (planar degrees: the usual index order, cheap, not the geodesic nearest)
+    and KNN on ``geography`` (sphere distances, index-assisted); both then take the exact spheroid distance to
+    the segment found with ``ST_Distance(geography, geography)``.
+
+    Returns
+    -------
+    dict
+        ``load_s``; per variant (``geometry``, ``geography``): ``query_s``, ``index_used``, ``corridor_id`` and
+        ``distance_m`` arrays in point order.
+    """
+    import psycopg
+
+    schema = KNN_SCHEMA
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"CREATE TABLE {schema}.seg (id int PRIMARY KEY, corridor_id text NOT NULL, "
+                     "geom geometry(LineString, 4326) NOT NULL, geog geography(LineString, 4326))")
+        conn.execute(f"CREATE TABLE {schema}.pts (id int PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, "
+                     "geog geography(Point, 4326))")
+        wkt = shapely.to_wkt(segments_4326.geometry.to_numpy(), rounding_precision=-1)
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY {schema}.seg (id, corridor_id, geom) FROM STDIN") as copy:
+                for i, (cid, text) in enumerate(zip(segments_4326["corridor_id"], wkt, strict=True)):
+                    copy.write(f"{i}\t{cid}\tSRID=4326;{text}\n")
+            with cur.copy(f"COPY {schema}.pts (id, geom) FROM STDIN") as copy:
+                step = 100_000
+                for start in range(0, len(lon), step):
+                    stop = min(start + step, len(lon))
+                    copy.write("".join(f"{i}\tSRID=4326;POINT({x!r} {y!r})\n" for i, x, y in zip(
+                        range(start, stop), lon[start:stop].tolist(), lat[start:stop].tolist(), strict=True)))
+        for table in ("seg", "pts"):
+            conn.execute(f"UPDATE {schema}.{table} SET geog = geom::geography")
+            conn.execute(f"VACUUM ANALYZE {schema}.{table}")
+        conn.execute(f"CREATE INDEX seg_geom_idx ON {schema}.seg USING gist (geom)")
+        conn.execute(f"CREATE INDEX seg_geog_idx ON {schema}.seg USING gist (geog)")
+        figures = {"load_s": time.perf_counter() - started}
+        for column in ("geom", "geog"):
+            point = "p.geog" if column == "geog" else "p.geom::geography"
+            lateral = (f"FROM {schema}.pts p CROSS JOIN LATERAL (SELECT s.corridor_id, s.geog FROM {schema}.seg s "
+                       f"ORDER BY s.{column} <-> p.{column} LIMIT 1) n")
+            started = time.perf_counter()
+            conn.execute(f"CREATE TABLE {schema}.knn_{column} AS SELECT p.id, n.corridor_id, "
+                         f"ST_Distance({point}, n.geog) AS distance_m {lateral}")
+            query_s = time.perf_counter() - started
+            plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN SELECT p.id, n.corridor_id {lateral}").fetchall())
+            rows = conn.execute(f"SELECT corridor_id, distance_m FROM {schema}.knn_{column} ORDER BY id").fetchall()
+            figures["geometry" if column == "geom" else "geography"] = {
+                "query_s": query_s, "index_used": f"seg_{column}_idx" in plan,
+                "corridor_id": np.array([r[0] for r in rows]), "distance_m": np.array([r[1] for r in rows])}
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return figures
+
+
+def _print_postgis(url: str, metric_lines: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, ours_s: float,
+                   result: NearestResult) -> None:
+    segments = split_into_segments(metric_lines, 2_000.0).to_crs(STORE_CRS)
+    knn = postgis_knn(url, segments, lon, lat)
+    print(f"PostGIS: {len(segments):,} segments of <= 2 km with GiST indexes on geometry and geography; tables "
+          f"loaded in {knn['load_s']:.1f} s (not counted)")
+    for variant in ("geometry", "geography"):
+        found = knn[variant]
+        gap = found["distance_m"] - result.distance_m
+        print(f"PostGIS KNN on {variant} (<-> LIMIT 1, then ST_Distance on geography): {found['query_s']:.2f} s, "
+              f"{len(lon) / found['query_s']:,.0f} points/s, index in the plan: {found['index_used']}; ratio to "
+              f"nearest {found['query_s'] / ours_s:.1f}x")
+        print(f"  distance vs ours: median {np.median(gap):+.2f} m, {np.mean(np.abs(gap) > 1.0):.2%} of points "
+              f"differ by over 1 m (max {np.abs(gap).max():,.0f} m); same corridor for "
+              f"{np.mean(found['corridor_id'] == result.line_id):.2%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the lines and points, time both engines and print times, ratio, throughput and agreement."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -88,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of nearest (best is kept; default 3)")
     parser.add_argument("--baseline-runs", type=int, default=1, help="timed runs of sjoin_nearest (default 1)")
     parser.add_argument("--workers", type=int, default=None, help="threads for nearest (default: all CPUs)")
+    parser.add_argument("--postgis", nargs="?", const="", default=None, metavar="URL",
+                        help="also time PostGIS KNN (URL default: the make postgis cluster)")
     args = parser.parse_args(argv)
 
     lines = corridor_lines()
@@ -128,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
                       == result.line_id[sample])
     print(f"planar sjoin distance vs our geodesic distance: median {np.median(gap):+.3%}, "
           f"range {gap.min():+.3%} .. {gap.max():+.3%}; same nearest corridor for {same_id:.2%}")
+    if args.postgis is not None:
+        url = args.postgis or subprocess.run([str(PROJECT_ROOT / "scripts" / "postgis.sh"), "url"],
+                                             capture_output=True, text=True, check=True).stdout.strip()
+        _print_postgis(url, metric_lines, lon, lat, ours_s, result)
     return 0
 
 

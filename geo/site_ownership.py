@@ -226,7 +226,9 @@ def partner_table(sites: pd.DataFrame, licences: pd.DataFrame, licence_sites: pd
     by_site = licence_sites.groupby("site_id")["licence_id"].apply(list).to_dict()
     licence_rows = {row["licence_id"]: row for row in licences.drop(columns="geometry", errors="ignore")
                     .to_dict("records")}
-    site_rows = {row["site_id"]: row for row in sites[["site_id", "country"]].to_dict("records")}
+    # Only the licensed sites' rows: a dict of every site costs about 1 s at 300,000 sites, on each new date.
+    licensed = sites[sites["site_id"].isin(by_site.keys())]
+    site_rows = {row["site_id"]: row for row in licensed[["site_id", "country"]].to_dict("records")}
     rows = []
     for site_id, licence_ids in by_site.items():
         if site_id not in site_rows:

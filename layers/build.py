@@ -23,6 +23,7 @@ from layers.linkage import LinkageReport, link_sites, load_decisions
 from layers.linkage.evaluation import evaluate, load_pairs
 from layers.manifest import Source, load_manifest
 from layers.ownership.relations import IMPORT_LAYERS, RELATION_LAYERS, RelationsReport, build_relations
+from layers.postgis import write_postgis
 from layers.rasters import RasterInfo
 from layers.registry import LOADERS, get_loader
 from layers.schema import COUNTRIES, QUARANTINE, SOURCE_RECORDS, STORE_CRS
@@ -194,6 +195,9 @@ def build_store(sources: SourceSettings, store: StoreSettings) -> BuildReport:
     info = _build_info(report)
     layers["changes"] = record_changes(read_snapshot(store.store_path), snapshot_of(layers, info["built_at"]))
     stage = report.stage("changes since the previous build", stage)
+    if store.database_url:
+        # PostGIS first, in its one transaction: if it fails, neither store is replaced.
+        write_postgis(store.database_url, layers, sources_table, info, schema_name=store.database_schema)
     write_store(store.store_path, layers, sources_table, info)
     report.write_seconds = time.perf_counter() - started - report.seconds
     report.stage("writing the store", stage)
@@ -321,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"build failed: {exc}\n")
         sys.stderr.write(f"the previous store, if any, is unchanged: {store_settings.store_path}\n")
         return 1
-    sys.stdout.write("\n".join(report.lines()) + f"\nstore: {store_settings.store_path}\n")
+    postgis = f"\nPostGIS schema: {store_settings.database_schema}" if store_settings.database_url else ""
+    sys.stdout.write("\n".join(report.lines()) + f"\nstore: {store_settings.store_path}{postgis}\n")
     return 0
 
 

@@ -14,7 +14,7 @@ from layers.settings import SourceSettings
 _REQUIRED = ("id", "title", "publisher", "licence", "attribution", "url", "root", "files", "loader")
 _ROOTS = ("raw", "data")
 #: Fields that travel as one line (HTTP headers, file metadata, the sources page): no control characters at all.
-_SINGLE_LINE = ("id", "title", "publisher", "licence", "attribution", "url", "root", "loader", "download")
+_SINGLE_LINE = ("id", "title", "publisher", "licence", "attribution", "url", "root", "loader", "download", "extract")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -33,6 +33,8 @@ class Source:
     files: tuple[str, ...]
     loader: str
     download: str = ""
+    #: Name of an extractor (``layers.fetch.EXTRACTORS``) that turns the ``download`` into the first file.
+    extract: str = ""
     note: str = ""
     columns: dict[str, str] = field(default_factory=dict)
 
@@ -145,6 +147,7 @@ def _parse_entry(entry: object, where: str, known_loaders: set[str] | None) -> S
         files=tuple(files),
         loader=entry["loader"],
         download=entry.get("download", ""),
+        extract=entry.get("extract", ""),
         note=entry.get("note", ""),
         columns=dict(columns),
     )

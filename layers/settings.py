@@ -36,6 +36,11 @@ class StoreSettings(BaseSettings):
     max_site_loss: float = Field(default=0.10, ge=0.0, le=1.0)
     #: Replace the previous store even if the build drops a source it had or loses more sites than allowed.
     allow_shrink: bool = False
+    #: ``ATLAS_DATABASE_URL``: a PostGIS database the build also writes the store into and the app then serves
+    #: sites from (layers/postgis.py); None (the default) keeps the GeoPackage as the only store.
+    database_url: str | None = None
+    #: ``ATLAS_DATABASE_SCHEMA``: the serving schema in that database (a build swaps a new one in under this name).
+    database_schema: str = Field(default="atlas", pattern=r"^[a-z_][a-z0-9_]{0,39}$")
 
     @field_validator("store_path")
     @classmethod
@@ -43,6 +48,16 @@ class StoreSettings(BaseSettings):
         if value.suffix.lower() != ".gpkg":
             raise ValueError(f"ATLAS_STORE_PATH must end in .gpkg, got {value}")
         return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("ATLAS_DATABASE_URL must be a postgresql:// URL (libpq form), e.g. "
+                             "postgresql://postgres@/atlas?host=/path/to/.postgis/run&port=55432")
+        return value
 
 
 class TableSettings(BaseSettings):

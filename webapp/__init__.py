@@ -28,9 +28,11 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     """
     from webapp import filters, openapi, search
     from webapp.api import basemap as api_basemap
+    from webapp.api import clusters as api_clusters
     from webapp.api import corridors as api_corridors
     from webapp.api import ownership as api_ownership
     from webapp.api import sites as api
+    from webapp.backends import site_source_for
     from webapp.contrast import text_colour
     from webapp.errors import register_error_handlers
     from webapp.ogc import routes as ogc
@@ -44,11 +46,13 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = settings.serving.max_body_bytes
     app.extensions["atlas"] = AtlasState.load(settings)
+    app.extensions["atlas"].site_source = site_source_for(settings)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_ownership.bp)
     app.register_blueprint(api_corridors.bp)
     app.register_blueprint(api_basemap.bp)
+    app.register_blueprint(api_clusters.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(filters.bp)

@@ -48,9 +48,7 @@ class MapAssets:
 
     leaflet_js: str
     leaflet_css: str
-    markercluster_js: str
-    markercluster_css: str
-    markercluster_default_css: str
+    clusters_js: str  # the sites layer and its loader (static/clusters.js), used by atlas.js
     atlas_js: str
     atlas_css: str
     basemap_js: str = ""  # static/basemap.js: panes, offline base map, overlay legend, PNG control; empty: none
@@ -70,6 +68,7 @@ class MapEndpoints:
     coverage: str = ""  # JSON of /api/coverage; empty: no coverage line on the map
     facets: str = ""  # JSON of /api/facets: counts beside each filter choice; empty: no counts
     between: str = ""  # the page of changes between two dates (?from=&to=); empty: no link
+    clusters: str = ""  # GeoJSON of /api/clusters: the map's sites per view, clustered on the server
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
     Parameters
     ----------
     assets : MapAssets
-        Local URLs of Leaflet, MarkerCluster and the atlas's own script and style.
+        Local URLs of Leaflet and the atlas's own scripts and style.
     endpoints : MapEndpoints
         API URLs the page loads the sites and outlines from, so the page stays small.
     tile_url, tile_attribution : str
@@ -174,11 +173,9 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
     fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
                       prefer_canvas=True)
     # folium's defaults come from CDNs; the atlas serves its own copies so the map works offline.
-    fmap.default_js = [("leaflet", assets.leaflet_js), ("markercluster", assets.markercluster_js),
-                       ("atlas", assets.atlas_js), *([("basemap", assets.basemap_js)] if assets.basemap_js else [])]
-    fmap.default_css = [("leaflet_css", assets.leaflet_css), ("markercluster_css", assets.markercluster_css),
-                        ("markercluster_default_css", assets.markercluster_default_css),
-                        ("atlas_css", assets.atlas_css),
+    fmap.default_js = [("leaflet", assets.leaflet_js), ("clusters", assets.clusters_js), ("atlas", assets.atlas_js),
+                       *([("basemap", assets.basemap_js)] if assets.basemap_js else [])]
+    fmap.default_css = [("leaflet_css", assets.leaflet_css), ("atlas_css", assets.atlas_css),
                         *([("basemap_css", assets.basemap_css)] if assets.basemap_css else [])]
     root = fmap.get_root()
     root.header.add_child(_Text(f"<title>{html.escape(title, quote=False)}</title>"), name="title")
@@ -188,7 +185,7 @@ def build_sites_map(assets: MapAssets, endpoints: MapEndpoints, *, tile_url: str
         "endpoints": {"sites": endpoints.sites, "countries": endpoints.countries, "search": endpoints.search,
                       "corridorSegments": endpoints.corridor_segments, "gateways": endpoints.gateways,
                       "buffers": endpoints.buffers, "coverage": endpoints.coverage, "facets": endpoints.facets,
-                      "between": endpoints.between},
+                      "between": endpoints.between, "clusters": endpoints.clusters},
         "statusColours": STATUS_COLOURS,
         "rasters": [{"title": r.title, "png": r.png, "attribution": r.attribution,
                      "bounds": [[r.bounds_wgs84[1], r.bounds_wgs84[0]], [r.bounds_wgs84[3], r.bounds_wgs84[2]]]}

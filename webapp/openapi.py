@@ -11,6 +11,7 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from geo.analyze import RASTERS
+from geo.clusters import CELL_PX, COLOURINGS, MAX_VIEW_PX, MAX_ZOOM, POINT_ZOOM
 from geo.partners import PARTNER_GROUPS
 from layers.deposits.records import ATLAS_COUNTRIES
 from webapp.api.ownership import MAX_TIMELINE_YEARS
@@ -58,6 +59,7 @@ class Param:
     comma_list: bool = False
     example: object = None
     key: str = ""  # the key in ``parameters()`` when two parameters share a name (``f``)
+    required: bool = False  # a query parameter without which the operation is a 400 (path ones always are)
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,18 @@ def parameters(ctx: DocContext) -> dict[str, Param]:
               "each must be a dataset of the review queue."),
         Param("limit", {"type": "integer", "minimum": 1, "maximum": REVIEW_MAX_LIMIT, "default": REVIEW_DEFAULT_LIMIT},
               "Pairs per page.", key="limit_review"),
+        Param("zoom", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
+              "The map's zoom level (Web Mercator, 256-pixel tiles); clusters are cells of "
+              f"{CELL_PX} pixels at it.", required=True, example=5),
+        Param("bbox", {"type": "string", "pattern": BBOX_PATTERN},
+              "The view: `minlon,minlat,maxlon,maxlat` in WGS84 degrees, as for `/api/sites` (a west edge east of "
+              f"the east edge crosses the antimeridian); absent: the whole world. A box more than {MAX_VIEW_PX} "
+              "pixels a side at `zoom` is clustered at a smaller zoom (`cluster_zoom`).", key="bbox_view",
+              example="46,35,88,56"),
+        Param("colour", {"type": "string", "enum": list(COLOURINGS), "default": "group"},
+              "What the per-cluster `categories` count: the commodity group, the controlling partner on `as_of` "
+              "(`holder unknown`: no sourced licence in force; `share unknown`: a holder, no named partner), or "
+              "the development status (`no status` when blank)."),
     )
     return {p.key or p.name: p for p in params}
 
@@ -176,6 +190,21 @@ OPERATIONS: tuple[Operation, ...] = (
               "controlling and dominant partner and shares on `as_of`, and its corridor access. With `f`, every "
               "match is downloaded unless `limit` is given (GeoPackage: with the source records).",
               downloads=True),
+    Operation("/api/clusters", "listClusters", "Sites",
+              "The mapped sites of a map view, clustered on the server with exact counts, or the sites themselves",
+              ("zoom", "bbox_view", "colour", "country", "commodity", "q", "as_of", "partner", "corridor",
+               "max_corridor_km", "partner_any", "deposit_type", "status", "licensed", "holder_unknown"),
+              ((GEOJSON, "ClusterCollection"),), (400,),
+              "Takes the filters of `/api/sites`; `numberMatched` (the sum of the clusters' `count` and the points) "
+              "is `numberMatched` of `/api/sites` with the same filters, `bbox` and `mapped=true`. The sites are "
+              f"binned on the Web Mercator pixel grid of `zoom` ({CELL_PX}-pixel cells); a cell of two or more "
+              "sites is a cluster Feature (`cluster: true`, `count`, `categories`: sites per category of "
+              "`colour`, `bbox` of its members) at the mean of its members; other sites are Features with the "
+              f"properties of `/api/sites`. From zoom {POINT_ZOOM}, or when the box holds at most the server's "
+              "points threshold (2,000 by default), every site is a point (`mode: points`). When the filters keep "
+              "at most that many mapped sites in all, the answer is every one of them whatever the box "
+              "(`extent: all`), so a client can keep it while the map moves. `totals` counts the whole filter "
+              "(`matched`: unmapped sites too; `mapped`)."),
     Operation("/api/facets", "getFacets", "Sites",
               "How many sites each choice of each filter would show, the other filters kept",
               ("country", "commodity", "bbox", "q", "mapped", "as_of", "partner", "corridor", "max_corridor_km",
@@ -360,6 +389,24 @@ def component_schemas() -> dict[str, dict]:
         "SiteCollection": _collection(_feature(_ref("SiteProperties"), "Point"),
                                       ("numberMatched", "numberReturned", "links", "as_of"), numberMatched=INT,
                                       numberReturned=INT, links={"type": "array", "items": _ref("Link")}, as_of=STR),
+        "ClusterCollection": {**_obj(
+            ("type", "features", "numberMatched", "numberReturned", "mode", "extent", "totals", "as_of"),
+            type={"type": "string", "enum": ["FeatureCollection"]},
+            features={"type": "array", "items": {"anyOf": [_ref("ClusterFeature"),
+                                                           _feature(_ref("SiteProperties"), "Point")]}},
+            numberMatched=INT, numberReturned=INT, as_of=STR, zoom=INT, cluster_zoom=INT,
+            bbox={"type": "array", "items": NUM, "nullable": True}, colour=STR,
+            mode={"type": "string", "enum": ["clusters", "points"]},
+            extent={"type": "string", "enum": ["view", "all"]},
+            totals=_obj(("matched", "mapped"), matched=INT, mapped=INT), categories=STRS, attribution=STR,
+            licence=STR)},
+        "ClusterFeature": _obj(("type", "geometry", "properties"), type={"type": "string", "enum": ["Feature"]},
+                               geometry=_ref("Point"), properties=_obj(
+                                   ("cluster", "count", "categories", "bbox"), cluster={"type": "boolean",
+                                                                                        "enum": [True]},
+                                   count={**INT, "minimum": 2}, categories={"type": "object",
+                                                                            "additionalProperties": INT},
+                                   bbox={"type": "array", "items": NUM, "minItems": 4, "maxItems": 4})),
         "SiteDetail": _feature(_obj(**_site_fields(), provenance={"type": "object"}, source_records={
             "type": "array", "items": _feature(_RECORD, "Point")}), "Point"),
         "SiteOwnership": _obj(
@@ -492,7 +539,7 @@ def _operation(op: Operation, params: dict[str, Param]) -> dict:
 
 
 def _parameter(param: Param) -> dict:
-    result = {"name": param.name, "in": param.location, "required": param.location == "path",
+    result = {"name": param.name, "in": param.location, "required": param.location == "path" or param.required,
               "description": param.description, "schema": param.schema}
     if param.location == "query":
         result["allowEmptyValue"] = True  # every parser reads an empty value as the parameter left out

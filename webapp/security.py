@@ -25,7 +25,7 @@ def content_security_policy(tile_url: str) -> str:
 
     Scripts, connections and fonts only from the app itself (no inline script: the map's generated script is served
     as a file, see :func:`webapp.maps.externalise_scripts`); images also from the tile server's origin and ``data:``
-    (Leaflet's and MarkerCluster's icons); inline styles are allowed, because folium writes ``<style>`` blocks and
+    (Leaflet's icons); inline styles are allowed, because folium writes ``<style>`` blocks and
     Leaflet positions its panes with ``style`` attributes, and styles cannot run code. No plug-ins, no framing.
 
     Parameters

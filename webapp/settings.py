@@ -22,6 +22,8 @@ class MapSettings(BaseSettings):
     center_lat: float = Field(43.5, ge=-90, le=90)
     center_lon: float = Field(66.0, ge=-180, le=180)
     zoom: int = Field(5, ge=1, le=18)
+    #: /api/clusters answers a view (or a filter) of at most this many sites with the sites themselves.
+    cluster_points_below: int = Field(2000, ge=0, le=10000)
 
 
 class ApiSettings(BaseSettings):

@@ -15,6 +15,7 @@ from geo.analyze import Analysis, read_analysis
 from geo.coverage import site_coverage
 from geo.ownership import OwnershipGraph
 from geo.site_ownership import partner_table
+from layers.postgis import read_postgis_store
 from layers.store import Store, read_store
 from webapp.errors import NotFound
 from webapp.settings import WebSettings
@@ -38,14 +39,21 @@ class AtlasState:
     map_html: str | None = None
     map_scripts: dict[str, str] = field(default_factory=dict)  # the map page's scripts by digest
     map_parts: object | None = None  # webapp.maps.MapParts of the map page, rendered once
+    #: Where /api/sites and the OGC items fetch rows (webapp.backends.SiteSource); set by ``create_app``.
+    site_source: object | None = None
     _partner_tables: dict[date, pd.DataFrame] = field(default_factory=dict)
     _coverage: dict[date, pd.DataFrame] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, settings: WebSettings) -> AtlasState:
-        """Read the store (raising StoreError if it is missing or stale) and index it."""
-        store = read_store(settings.store.store_path)
+        """Read the store (raising StoreError if it is missing or stale) and index it: from PostGIS when
+        ``ATLAS_DATABASE_URL`` is set (the app keeps the same frames in memory; sites queries then run in SQL),
+        else from the GeoPackage."""
+        if settings.store.database_url:
+            store = read_postgis_store(settings.store.database_url, settings.store.database_schema)
+        else:
+            store = read_store(settings.store.store_path)
         analysis = read_analysis(settings.analysis)
         return cls(
             settings=settings,

@@ -28,7 +28,8 @@ def test_missing_file_with_a_direct_url_is_fetched_into_the_raw_dir(tmp_path):
     settings = settings_for(tmp_path, [{"id": "c", "file": "geo/c.geojson", "download": upstream.as_uri()}])
     outcomes = fetch_missing(settings)
     target = settings.raw_dir / "geo" / "c.geojson"
-    assert outcomes == [FetchOutcome("c", "fetched", f"{target} from {upstream.as_uri()}")]
+    assert outcomes == [FetchOutcome("c", "fetched", f"{target} from {upstream.as_uri()}",
+                                     "p, https://example.org/page")]
     assert target.read_bytes() == upstream.read_bytes()
     assert sorted(p.name for p in target.parent.iterdir()) == ["c.geojson"]
 
@@ -55,6 +56,8 @@ def test_source_without_url_is_listed_as_manual(tmp_path, monkeypatch, capsys):
     assert main(["--raw-dir", str(settings.raw_dir)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines() == [
-        f"m: manual: missing {settings.raw_dir / 'deposits' / 'x.json'}; get it from https://example.org/page",
+        "missing, to get by hand (optional ones only add to the map):",
+        "  m: from p",
+        f"    missing {settings.raw_dir / 'deposits' / 'x.json'}; get it from https://example.org/page",
         "still missing: m (the build skips them and says so)",
     ]

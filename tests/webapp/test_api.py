@@ -3,6 +3,13 @@ import json
 import pyogrio
 import pytest
 
+
+@pytest.fixture()
+def client(backend_app):
+    """A test client of the app on the real store, once per backend (GeoPackage and PostGIS): a contract test."""
+    return backend_app.test_client()
+
+
 # --- error shape: one body for every API error ----------------------------------------------------------
 
 #: The start of the message of a bad ``limit``.

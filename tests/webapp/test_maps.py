@@ -14,8 +14,7 @@ from webapp.maps import (
     build_sites_map,
 )
 
-ASSETS = MapAssets(leaflet_js="/v/l.js", leaflet_css="/v/l.css", markercluster_js="/v/mc.js",
-                   markercluster_css="/v/mc.css", markercluster_default_css="/v/mcd.css", atlas_js="/s/a.js",
+ASSETS = MapAssets(leaflet_js="/v/l.js", leaflet_css="/v/l.css", clusters_js="/s/c.js", atlas_js="/s/a.js",
                    atlas_css="/s/a.css")
 ENDPOINTS = MapEndpoints(sites="/api/sites?mapped=true", countries="/api/countries", search="/api/sites")
 
@@ -33,8 +32,8 @@ def test_page_loads_only_the_given_assets():
     html = render()
     scripts = re.findall(r'<script src="([^"]+)"', html)
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
-    assert scripts == ["/v/l.js", "/v/mc.js", "/s/a.js"]
-    assert styles == ["/v/l.css", "/v/mc.css", "/v/mcd.css", "/s/a.css"]
+    assert scripts == ["/v/l.js", "/s/c.js", "/s/a.js"]
+    assert styles == ["/v/l.css", "/s/a.css"]
 
 
 def options_of(html: str) -> dict:

@@ -34,6 +34,11 @@ BOX = (66.0, 40.0, 72.0, 44.0)
 LIMIT = "limit must be a whole number of at least 1 (above 10000 it is capped to 10000); got "
 
 
+@pytest.fixture()
+def client(backend_app):
+    """A test client of the app on the real store, once per backend (GeoPackage and PostGIS): a contract test."""
+    return backend_app.test_client()
+
 
 def _state(app):
     return app.extensions["atlas"]

@@ -37,6 +37,9 @@ def _url(path: str, operation: dict, **query) -> str:
         if param["in"] == "path":
             value = param.get("example", param["schema"].get("enum", [""])[0])
             path = path.replace("{" + param["name"] + "}", urllib.parse.quote(str(value), safe=":"))
+    # A required query parameter (zoom of /api/clusters) takes its example unless the row sets it.
+    query = {**{p["name"]: p["example"] for p in operation["parameters"] if p["in"] == "query" and p["required"]},
+             **query}
     return path + ("?" + urllib.parse.urlencode(query) if query else "")
 
 

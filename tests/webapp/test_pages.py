@@ -60,7 +60,7 @@ def test_site_page_shows_every_source_record_side_by_side(client):
 def test_map_page_loads_nothing_from_another_host(client):
     html = client.get("/").get_data(as_text=True)
     assert '<script src="/vendor/leaflet/leaflet.js"></script>' in html
-    assert "/vendor/leaflet-markercluster/leaflet.markercluster.js" in html
+    assert '<script src="/static/clusters.js"></script>' in html
     assert "cdn" not in html.lower() and "https://" not in html.split("AtlasMap.init")[0]
 
 
@@ -68,12 +68,12 @@ def test_map_page_is_small_because_sites_come_from_the_api(client):
     response = client.get("/")
     assert response.status_code == 200
     assert len(response.data) < 20_000
-    # The sites of the filters, unmapped ones too (the table lists them; the map draws those with a point).
+    # The map's sites come per view from /api/clusters; the table's (unmapped ones too) from /api/sites.
+    assert '"clusters": "/api/clusters"' in response.get_data(as_text=True)
     assert "/api/sites?limit=" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/vendor/leaflet/leaflet.css", "/vendor/leaflet-markercluster/MarkerCluster.css",
-                                  "/static/atlas.js"])
+@pytest.mark.parametrize("path", ["/vendor/leaflet/leaflet.css", "/static/clusters.js", "/static/atlas.js"])
 def test_front_end_files_are_served_by_the_app(client, path):
     with client.get(path) as response:
         assert response.status_code == 200 and len(response.data) > 500

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from xml.etree import ElementTree as ET
 
 import pytest
+
+from webapp.pages.charts import timeline_years
 
 KUTESSAI = "national:kg-kutessai-2"
 
@@ -107,7 +110,22 @@ def test_timeline_runs_from_2000_to_the_date(client):
     rows = list(csv.DictReader(io.StringIO(
         client.get("/charts/partner-timeline.csv?as_of=2025-12-01").get_data(as_text=True))))
     years = sorted({int(r["category"]) for r in rows})
-    assert set(years) <= {2000, 2005, 2010, *range(2015, 2026)} and years[-1] == 2025
+    assert set(years) <= {2000, 2005, 2010, *range(2011, 2026)} and years[-1] == 2025
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [
+    (date(2025, 12, 1), [2000, 2005, 2010, *range(2011, 2026)]),
+    (date(2011, 3, 1), [2000, 2005, 2010, 2011]),
+    (date(2007, 1, 1), [2000, 2005]),
+])
+def test_timeline_samples_2000_2005_2010_then_every_year(as_of, expected):
+    assert timeline_years(as_of) == expected
+
+
+def test_timeline_chart_draws_one_point_per_sampled_year(client):
+    svg = client.get("/charts/partner-timeline.svg?as_of=2025-12-01").get_data(as_text=True)
+    lines = ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}polyline")
+    assert {len(line.get("points").split()) for line in lines} == {18}
 
 
 def test_the_site_list_says_what_each_group_holds(client):

@@ -12,10 +12,17 @@ from flask import Blueprint, Response, json, request, url_for
 
 from geo.partners import SHARE_PROPERTY
 from geo.rollups import partner_matrix
-from geo.sites import filter_by_corridor, page
+from geo.sites import filter_by_corridor
 from webapp.errors import BadRequest
 from webapp.exports import EXPORTERS, Credit, export_filename, geojson_document, layer_credit
-from webapp.filters import MAX_CORRIDOR_KM, filtered_sites, parse_corridor, site_holders
+from webapp.filters import (
+    MAX_CORRIDOR_KM,
+    filter_context,
+    filtered_sites,
+    parse_corridor,
+    parse_site_filter,
+    site_holders,
+)
 from webapp.geojson import SITE_PROPERTIES, feature, feature_collection
 from webapp.ogc.fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS
 from webapp.ogc.http import link_header
@@ -115,17 +122,22 @@ def sites():
     state = get_state()
     limits = state.settings.api
     fmt = parse_format(request.args.get("f"))
-    matched, table, as_of = matched_sites(state)
+    site_filter = parse_site_filter(request.args, state)
+    as_of = site_filter.as_of
     offset = parse_int(request.args.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
-    limit = parse_limit(request.args.get("limit"), default=max(len(matched) - offset, 1), maximum=limits.max_limit)
-    rows = page(matched, limit=limit, offset=offset)
+    # No limit (0, which parse_limit refuses from a client): every match from offset on.
+    requested = parse_limit(request.args.get("limit"), default=0, maximum=limits.max_limit) or None
+    context = filter_context(state, as_of)
+    found = state.site_source.sites(context, site_filter, limit=requested, offset=offset)
+    matched, rows, table = found.matched, found.rows, context.partner_table
+    limit = requested or max(matched - offset, 1)
     flags = state.coverage_at(as_of)
     frame = site_frame(rows, table, flags, state, external=fmt is not None)
     if fmt is not None and fmt != "geojson":
         return download_response(frame, fmt, "sites", as_of, related={"source_records": records_frame(rows, state)})
     text = credit("sites")
-    links = _links(len(matched), limit, offset)
-    body = {"type": "FeatureCollection", "numberMatched": len(matched), "numberReturned": len(rows),
+    links = _links(matched, limit, offset)
+    body = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(rows),
             "links": links, "as_of": as_of.isoformat(),
             **geojson_document(frame, attribution=text.attribution, licence=text.licence, id_column="site_id",
                                fields=LAYER_FIELDS["sites"], layer="sites")}

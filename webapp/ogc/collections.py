@@ -220,13 +220,15 @@ SITE_FILTERS = (
 # --- getters -------------------------------------------------------------------------------------------------
 
 
-def sites_at(state: AtlasState, as_of: date) -> gpd.GeoDataFrame:
-    """Sites with their partner properties on ``as_of`` and their corridor access properties."""
-    ids = state.sites["site_id"]
+def sites_at(state: AtlasState, as_of: date, sites: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Sites (``sites``, default every one) with their partner properties on ``as_of`` and their corridor access
+    properties."""
+    sites = state.sites if sites is None else sites
+    ids = sites["site_id"]
     partners = state.partners_at(as_of).reindex(columns=list(PARTNER_PROPERTIES)).reindex(ids)
     access = pd.DataFrame([state.access_by_site.get(i, NO_ACCESS) for i in ids], columns=list(ACCESS_PROPERTIES))
-    extra = pd.concat([partners.reset_index(drop=True), access], axis=1).set_axis(state.sites.index, axis=0)
-    return pd.concat([state.sites, extra], axis=1)
+    extra = pd.concat([partners.reset_index(drop=True), access], axis=1).set_axis(sites.index, axis=0)
+    return pd.concat([sites, extra], axis=1)
 
 
 def _sites_in_bbox(frame: gpd.GeoDataFrame, bbox: BBox) -> gpd.GeoDataFrame:

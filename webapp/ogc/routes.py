@@ -13,7 +13,6 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
-from geo.sites import page
 from layers.errors import LayerNotFound, StoreError
 from webapp.errors import STATUS_TABLE, ApiError, BadRequest, NotFound
 from webapp.ogc.collections import (
@@ -29,7 +28,7 @@ from webapp.ogc.http import apply_http_policy, link_header
 from webapp.ogc.openapi import CORE_ITEM_PARAMETERS, OPENAPI_JSON, openapi_document
 from webapp.ogc.schema import feature_schema, property_rows
 from webapp.ogc.schema import queryables as queryables_schema
-from webapp.ogc.sort import parse_sortby, sort_frame
+from webapp.ogc.sort import parse_sortby
 from webapp.params import parse_bbox, parse_choice, parse_date, parse_int, parse_limit
 from webapp.state import AtlasState, get_state
 
@@ -276,11 +275,12 @@ def items(collection_id: str):
     bbox = parse_bbox(args.get("bbox"))
     as_of = parse_datetime(args.get("datetime")) or date.today()
     order = parse_sortby(args.get("sortby"), col.fields)
-    matched = sort_frame(col.select(_frame(col, as_of), args, state, bbox), order)
-    rows = page(matched, limit=limit, offset=offset)
+    found = state.site_source.items(col, state, current_app.extensions["ogc"], args, bbox=bbox, as_of=as_of,
+                                    order=order, limit=limit, offset=offset)
+    rows = found.rows
     members = {
-        "links": _items_links(col, fmt, matched=len(matched), limit=limit, offset=offset),
-        "numberMatched": len(matched), "numberReturned": len(rows),
+        "links": _items_links(col, fmt, matched=found.matched, limit=limit, offset=offset),
+        "numberMatched": found.matched, "numberReturned": len(rows),
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     if col.temporal:

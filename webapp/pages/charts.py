@@ -31,8 +31,8 @@ bp = Blueprint("charts", __name__)
 DISTANCE_BANDS_KM = (25, 50, 100, 200, 500)
 #: First year of the partner timeline.
 TIMELINE_START = 2000
-#: From this year on the timeline has a point every year (before it, every five years).
-YEARLY_FROM = 2015
+#: From this year on the timeline has a point every year (before it, every five years: 2000, 2005, 2010).
+YEARLY_FROM = 2011
 COUNTRY_COLOURS = {"KZ": "#0072B2", "KG": "#D55E00", "TJ": "#009E73", "UZ": "#E69F00", "TM": "#CC79A7"}
 
 
@@ -73,8 +73,8 @@ def _band(distance_km: float) -> str:
 
 
 def timeline_years(as_of: date) -> list[int]:
-    """Years the timeline samples: every fifth year from 2000, then every year from 2015 to ``as_of``."""
-    return [*range(TIMELINE_START, YEARLY_FROM, 5), *range(YEARLY_FROM, as_of.year + 1)]
+    """Years the timeline samples: 2000, 2005 and 2010, then every year from 2011 to ``as_of``'s year."""
+    return [*range(TIMELINE_START, min(YEARLY_FROM, as_of.year + 1), 5), *range(YEARLY_FROM, as_of.year + 1)]
 
 
 def timeline_rows(as_of: date) -> list[dict]:

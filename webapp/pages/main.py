@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
-import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, Flask, Response, render_template, send_from_directory, url_for
 from flask_babel import gettext, lazy_gettext
 
@@ -30,6 +29,8 @@ from webapp.maps import (
     externalise_scripts,
     map_parts,
 )
+from webapp.pages.js_messages import js_messages
+from webapp.pages.site_map import site_map_markup
 from webapp.params import parse_company_id, parse_countries, parse_site_id
 from webapp.state import get_state
 
@@ -84,7 +85,6 @@ def sample_notice() -> str:
 #: Front-end packages served from their installed XStatic folders (no CDN, no copies in the repo).
 VENDOR_DIRS: dict[str, Path] = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
-    "leaflet-markercluster": Path(xs_markercluster.BASE_DIR),
 }
 
 #: Commodities the map's filter offers after the commodity groups (critical minerals of the region).
@@ -130,7 +130,8 @@ def _map_page() -> tuple[str, dict[str, str]]:
         state.map_parts = map_parts(_render_map())
     # The page is rendered per request (its language, its choices); folium's inline set-up script is moved out
     # to /map/scripts/<digest>.js for the Content-Security-Policy, and the scripts are kept by digest.
-    page, scripts = externalise_scripts(render_template("map.html", parts=state.map_parts, **_workspace_choices()),
+    page, scripts = externalise_scripts(render_template("map.html", parts=state.map_parts, js_messages=js_messages(),
+                                                        **_workspace_choices()),
                                         lambda digest: url_for("pages.map_script", digest=digest))
     state.map_scripts.update(scripts)
     return page, state.map_scripts
@@ -148,7 +149,9 @@ def site(site_id: str):
     return render_template("site.html", site=row.to_dict(), records=[r.to_dict() for r in records],
                            fields=RECORD_FIELDS, colour=GROUP_COLOURS.get(row["primary_group"], "#999"),
                            own=ownership, names=names, colours=PARTNER_COLOURS,
-                           access=state.access_by_site.get(row["site_id"]))
+                           access=state.access_by_site.get(row["site_id"]),
+                           site_map=site_map_markup(state, row.to_dict(), state.access_by_site.get(row["site_id"]),
+                                                    GROUP_COLOURS.get(row["primary_group"], "#999")))
 
 
 @bp.get("/companies/<company_id>")
@@ -223,10 +226,7 @@ def _render_map():
     assets = MapAssets(
         leaflet_js=url_for("pages.vendor", package="leaflet", filename="leaflet.js"),
         leaflet_css=url_for("pages.vendor", package="leaflet", filename="leaflet.css"),
-        markercluster_js=url_for("pages.vendor", package="leaflet-markercluster", filename="leaflet.markercluster.js"),
-        markercluster_css=url_for("pages.vendor", package="leaflet-markercluster", filename="MarkerCluster.css"),
-        markercluster_default_css=url_for("pages.vendor", package="leaflet-markercluster",
-                                          filename="MarkerCluster.Default.css"),
+        clusters_js=url_for("static", filename="clusters.js"),
         atlas_js=url_for("static", filename="atlas.js"),
         atlas_css=url_for("static", filename="atlas.css"),
         basemap_js=url_for("static", filename="basemap.js"),
@@ -242,6 +242,7 @@ def _render_map():
         coverage=url_for("ownership.coverage"),
         facets=url_for("filters.facets"),
         between=url_for("between.page"),
+        clusters=url_for("clusters.clusters"),
     )
     rasters = tuple(
         RasterOverlay(title=o["title"], png=url_for("corridors.raster_overlay", name=name),

@@ -20,13 +20,32 @@
     coverage: "{h} of {s} sites have a sourced holder ({k} a known share) on {d}",
     coverageFailed: "Coverage failed to load: ", baseMap: "OpenStreetMap", outlines: "Country outlines",
     sites: "Deposit sites", choropleth: "Partner share by country", previous: "‹ Previous", next: "Next ›",
-    page: "page {p} of {n} · {rows} sites",
+    page: "page {p} of {n} · {rows} sites", nRecords: "{n} records", attribution: "",
     kinds: { sites: "Deposits", commodities: "Commodities", companies: "Companies (holders and owners)",
       countries: "Countries" },
     columns: { name: "Name", country: "Country", commodities: "Commodities", status: "Status",
       holders: "Holders", controlling_partner: "Controlling partner", shares: "Shares", corridor: "Nearest corridor (± precision)",
       n_sources: "Sources" }
   };
+
+  /* The page's translations (webapp/pages/js_messages.py, a JSON data block) laid over the English above;
+   * called by init, once the page's body (and the block) is there. */
+  function loadMessages() {
+    var node = document.getElementById("atlas-messages");
+    var given = node ? JSON.parse(node.textContent) : {};
+    Object.keys(given).forEach(function (key) {
+      var isGroup = given[key] && typeof given[key] === "object" && !given[key].plural;
+      MESSAGES[key] = isGroup ? Object.assign({}, MESSAGES[key], given[key]) : given[key];
+    });
+  }
+  var PLURALS = new Intl.PluralRules(document.documentElement.lang || "en");
+
+  /* A UI text with its {placeholders} filled; a counted text picks its plural form by the count it names. */
+  function msg(key, values) {
+    var text = MESSAGES[key];
+    if (text && typeof text === "object") { text = text[PLURALS.select(Number(values[text.plural]))] || text.other; }
+    return String(text).replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -52,7 +71,7 @@
     }
     row(MESSAGES.country, p.country);
     row(MESSAGES.commodities, (p.commodities || []).join(", ") || "—");
-    row(MESSAGES.sources, p.n_sources + (p.n_sources === 1 ? MESSAGES.record : MESSAGES.records));
+    row(MESSAGES.sources, msg("nRecords", { n: p.n_sources }));
     if (p.controlling_partner) { row(MESSAGES.controlledBy, p.controlling_partner); }
     var pm = p.location_precision_km ? " ± " + p.location_precision_km + " km" : "";
     if (p.nearest_corridor) {
@@ -206,14 +225,9 @@
     return cellValue(p, column, partners).toLowerCase();
   }
 
-  /* Colour of a clustered group: the share of each marker fill, as a conic gradient (a small pie). */
-  function clusterIcon(group) {
-    var counts = {};
-    group.getAllChildMarkers().forEach(function (marker) {
-      var fill = marker.options.fillOpacity === 0 ? "#FFFFFF" : (marker.options.fillColor || "#999999");
-      counts[fill] = (counts[fill] || 0) + 1;
-    });
-    var total = group.getChildCount();
+  /* A cluster of `total` sites, `counts` of them per fill colour, as a conic gradient (a small pie) with its count.
+   * Drawn by static/clusters.js for the clusters of the server and of the browser alike. */
+  function pieIcon(counts, total, extraClass) {
     var colours = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
     var stops = [];
     var start = 0;
@@ -228,7 +242,8 @@
     outer.setAttribute("data-colours", colours.join(" "));
     outer.setAttribute("data-dominant", colours[0] || "");
     outer.appendChild(el("span", null, total));
-    return L.divIcon({ html: outer, className: "marker-cluster atlas-cluster", iconSize: L.point(size, size) });
+    return L.divIcon({ html: outer, className: "marker-cluster atlas-cluster" + (extraClass ? " " + extraClass : ""),
+      iconSize: L.point(size, size) });
   }
 
   /* The zoom that shows a site's location circle (± precision km) whole, between 6 and 12. */
@@ -297,7 +312,7 @@
               (entry.geometry ? "" : " · " + MESSAGES.notMapped) + (p.match === "typo" ? " · " + MESSAGES.near : ""),
               function () { config.onSite(entry); }));
           } else if (group.kind === "commodities") {
-            box.appendChild(option(entry.value, MESSAGES.commodityMeta.replace("{n}", entry.sites),
+            box.appendChild(option(entry.value, msg("commodityMeta", { n: entry.sites }),
               function () { config.onCommodity(entry.value); }));
           } else if (group.kind === "companies") {
             box.appendChild(option(entry.name, entry.name_ru || "", function () { config.onLink(entry.url); }));
@@ -423,8 +438,8 @@
     if (!options.endpoints.coverage) { return; }
     fetchJson(withParams(options.endpoints.coverage, { as_of: asOf })).then(function (body) {
       var t = body.totals;
-      div.textContent = MESSAGES.coverage.replace("{h}", t.sites_with_holder).replace("{s}", t.sites)
-        .replace("{k}", t.sites_with_known_share).replace("{d}", body.as_of);
+      div.textContent = msg("coverage", { h: t.sites_with_holder, s: t.sites, k: t.sites_with_known_share,
+        d: body.as_of });
       div.setAttribute("data-as-of", body.as_of);
     }).catch(function (err) { div.textContent = MESSAGES.coverageFailed + err.message; });
   }
@@ -438,6 +453,7 @@
   }
 
   function init(map, optionsId) {
+    loadMessages();
     var options = readOptions(optionsId);
     var tiles = options.tiles ? L.tileLayer(options.tiles.url, {
       attribution: options.tiles.attribution, maxZoom: 18, maxNativeZoom: 18
@@ -473,16 +489,15 @@
           var p = feature.properties;
           var share = (p.partner_shares || {})[state.layer_partner];
           return el("span", null, p.name + ": " + state.layer_partner + " " + (share ? share.toFixed(1) + " %" : "0 %") +
-            " " + MESSAGES.ofLicensed.replace("{n}", p.licensed_sites || 0));
+            " " + msg("ofLicensed", { n: p.licensed_sites || 0 }));
         });
       }
     });
     if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
-    var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
-      iconCreateFunction: clusterIcon });
+    var cluster = window.AtlasClusters.siteLayer();
     var markers = {};
     var features = [];
-    map.attributionControl.addAttribution(options.attribution);
+    map.attributionControl.addAttribution(MESSAGES.attribution || options.attribution);
     var statusDiv = control("bottomleft", "atlas-status", function () {}).addTo(map).getContainer();
     var legendControl = control("bottomright", "atlas-legend", function () {}).addTo(map);
     var coverageLine = el("div", "atlas-coverage");
@@ -505,44 +520,69 @@
       }).catch(function (err) { statusDiv.textContent = MESSAGES.outlinesFailed + err.message; });
     }
 
-    var loads = 0;
-    function loadSites() {
-      var load = ++loads;
-      statusDiv.textContent = MESSAGES.loading;
-      statusDiv.classList.remove("error");
-      fetchJson(withParams(options.endpoints.sites, filterParams(state))).then(function (fc) {
-        if (load !== loads) { return; }
-        cluster.clearLayers();
-        markers = {};
-        features = fc.features;
-        var mapped = 0;
-        var layer = L.geoJSON(fc, {
-          pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, siteStyle(feature.properties, view(), options));
-          },
-          onEachFeature: function (feature, layer) {
-            mapped += 1;
-            markers[feature.properties.site_id] = layer;
-            layer.bindPopup(function () { return popupFor(feature.properties); });
-            layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
-          }
-        });
-        cluster.addLayer(layer);
-        statusDiv.textContent = MESSAGES.mapped.replace("{n}", mapped).replace("{m}", fc.numberMatched);
-        statusDiv.setAttribute("data-sites", String(mapped));
-        statusDiv.setAttribute("data-matched", String(fc.numberMatched));
-        statusDiv.setAttribute("data-as-of", asOf());
+    /* The map's sites come from /api/clusters for the view (static/clusters.js); the table's from /api/sites. */
+    function siteMarker(feature) {
+      var layer = L.circleMarker(L.latLng(feature.geometry.coordinates[1], feature.geometry.coordinates[0]),
+        siteStyle(feature.properties, view(), options));
+      layer.feature = feature;
+      markers[feature.properties.site_id] = layer;
+      layer.bindPopup(function () { return popupFor(feature.properties); });
+      layer.bindTooltip(function () { return el("span", null, feature.properties.name); });
+      return layer;
+    }
+    var facetsAfterSites = false;
+    var sitesLoader = window.AtlasClusters.loader({
+      map: map, layer: cluster, endpoint: options.endpoints.clusters,
+      params: function () { return filterParams(state); },
+      colour: function () { return state.colour === "partner" ? "partner" : "group"; },
+      colourOf: function (category) {
+        if (state.colour === "partner") { return options.partnerColours[category] || "#FFFFFF"; }
+        return options.colours[category] || options.colours.other;
+      },
+      reset: function () { markers = {}; },
+      marker: siteMarker,
+      loaded: function (body) {
+        if (facetsAfterSites) { facetsAfterSites = false; loadFacets(); }
+        statusDiv.textContent = msg("mapped", { n: body.totals.mapped, m: body.totals.matched });
+        statusDiv.setAttribute("data-sites", String(body.totals.mapped));
+        statusDiv.setAttribute("data-matched", String(body.totals.matched));
+        statusDiv.setAttribute("data-as-of", body.as_of);
         statusDiv.setAttribute("data-filter", stateQuery(state));
-        renderTable();
-      }).catch(function (err) {
+      },
+      failed: function (err) {
+        if (facetsAfterSites) { facetsAfterSites = false; loadFacets(); }
         statusDiv.textContent = MESSAGES.sitesFailed + err.message;
         statusDiv.classList.add("error");
-      });
+      }
+    });
+    function loadSites() {
+      statusDiv.textContent = MESSAGES.loading;
+      statusDiv.classList.remove("error");
+      sitesLoader.reload();
+      tableFor = null;
+      loadTableSites();
+    }
+
+    var tableLoads = 0;
+    var tableFor = null;  // the filters the table's sites were fetched for
+    /* The table's sites (unmapped ones too), fetched when the table is open. */
+    function loadTableSites() {
+      if (!(tableBox && tableBox.open)) { return; }
+      var key = JSON.stringify(filterParams(state));
+      if (tableFor === key) { renderTable(); return; }
+      var load = ++tableLoads;
+      fetchJson(withParams(options.endpoints.sites, filterParams(state))).then(function (fc) {
+        if (load !== tableLoads) { return; }
+        features = fc.features;
+        tableFor = key;
+        renderTable();
+      }).catch(function (err) { statusDiv.textContent = MESSAGES.sitesFailed + err.message; });
     }
 
     function recolour() {
       cluster.eachLayer(function (layer) { layer.setStyle(siteStyle(layer.feature.properties, view(), options)); });
       cluster.refreshClusters();
+      sitesLoader.recolour();
       fillLegendFor();
       choropleth.setStyle(choropleth.options.style);
     }
@@ -638,7 +678,7 @@
         if (load !== facetLoads) { return; }
         var counts = body.counts;
         document.getElementById("atlas-matched").textContent =
-          MESSAGES.matched.replace("{n}", counts.total.matched);
+          msg("matched", { n: counts.total.matched });
         var byName = { country: "countries", commodity: "commodities", deposit_type: "deposit_types",
           status: "statuses", partner: "partners", partner_any: "partners_any", licensed: "licensed",
           holder_unknown: "holder_unknown", corridor: "corridor" };
@@ -802,8 +842,7 @@
         button.addEventListener("click", function () { state.page = String(entry[1]); writeUrl(false); renderTable(); });
         pager.appendChild(button);
         if (i === 0) {
-          pager.appendChild(el("span", null, MESSAGES.page.replace("{p}", pageNo).replace("{n}", pages)
-            .replace("{rows}", rows.length)));
+          pager.appendChild(el("span", null, msg("page", { p: pageNo, n: pages, rows: rows.length })));
         }
       });
       updateLinks();
@@ -834,7 +873,7 @@
       tableBox.addEventListener("toggle", function () {
         state.table = tableBox.open ? "open" : "";
         writeUrl(false);
-        renderTable();
+        loadTableSites();
       });
       inview.addEventListener("change", function () {
         state.inview = inview.checked ? "1" : "";
@@ -891,7 +930,7 @@
     updateLinks();
     loadCountries();
     loadSites();
-    loadFacets();
+    facetsAfterSites = true;  // the first facet counts wait for the first sites: the map comes first
     cluster.addTo(map);
 
     var bases = {};
@@ -911,5 +950,5 @@
     showCoverage(coverageLine, options, asOf());
   }
 
-  window.AtlasMap = { init: init, popupContent: popupContent, messages: MESSAGES };
+  window.AtlasMap = { init: init, popupContent: popupContent, pieIcon: pieIcon, messages: MESSAGES };
 })();
