@@ -294,7 +294,8 @@ def _decode(frame: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
         elif column.kind == "str":
             decoded[column.name] = decoded[column.name].fillna("").astype(object)
         elif column.kind == "int":
-            decoded[column.name] = [int(v) for v in decoded[column.name]]
+            # int64 even when the layer is empty (a list assigned to an empty column keeps its float dtype)
+            decoded[column.name] = pd.Series([int(v) for v in decoded[column.name]], index=decoded.index, dtype="int64")
         elif column.kind == "float":
             decoded[column.name] = decoded[column.name].astype("float64")
     if schema.geometry_type is not None:

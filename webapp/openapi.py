@@ -15,6 +15,7 @@ from geo.clusters import CELL_PX, COLOURINGS, MAX_VIEW_PX, MAX_ZOOM, POINT_ZOOM
 from geo.partners import PARTNER_GROUPS
 from layers.deposits.records import ATLAS_COUNTRIES
 from webapp.api.ownership import MAX_TIMELINE_YEARS
+from webapp.basemap import LABEL_LANGUAGES
 from webapp.exports import EXPORTERS
 from webapp.ogc.fields import LAYER_FIELDS, RECORD_FIELDS, SITE_FIELDS, URL_FIELD
 from webapp.ogc.schema import Field
@@ -175,6 +176,9 @@ def parameters(ctx: DocContext) -> dict[str, Param]:
               "What the per-cluster `categories` count: the commodity group, the controlling partner on `as_of` "
               "(`holder unknown`: no sourced licence in force; `share unknown`: a holder, no named partner), or "
               "the development status (`no status` when blank)."),
+        Param("lang", {"type": "string", "enum": list(LABEL_LANGUAGES), "default": "en"},
+              "The language of the labels: Natural Earth's Russian names with `ru`, else the English ones.",
+              key="lang_labels"),
     )
     return {p.key or p.name: p for p in params}
 
@@ -269,6 +273,11 @@ OPERATIONS: tuple[Operation, ...] = (
               "Mapped sites within 50, 100 and 250 km of each corridor, per country", ok=((JSON, "Catchments"),)),
     Operation("/api/gateways", "listGateways", "Corridors", "Border crossings, sea ports and rail junctions",
               ok=((GEOJSON, "GatewayCollection"),), errors=(400,), downloads=True),
+    Operation("/api/basemap", "getBasemap", "Corridors",
+              "The offline base map: Natural Earth towns (with their zoom of first display), lakes, rivers and "
+              "country label points, clipped to the region", ("lang_labels",), ((JSON, "Basemap"),), (400,),
+              "One document per language, cached (ETag) and gzipped; `static/basemap.js` draws it when no tile "
+              "server is reachable."),
     Operation("/api/access.csv", "getAccessCsv", "Corridors", "The per-site corridor access table as CSV",
               ok=(("text/csv", "Csv"),)),
     Operation("/downloads/{name}.tif", "getRaster", "Corridors",

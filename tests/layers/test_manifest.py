@@ -168,6 +168,9 @@ def test_the_project_manifest_loads_with_the_registered_loaders() -> None:
         ("corridor_waypoints", "data", ("curated/corridor_waypoints.csv",), "corridor_waypoints_table"),
         ("dem_globe_30s", "raw", ("geo/dem_globe_30s_40-90E_25-50N.tif",), "raster"),
         ("dem_pvlib_5min", "raw", ("geo/dem_pvlib_5min_40-95E_25-58N.tif",), "raster"),
+        ("populated_places_ne10m", "raw", ("geo/populated_places_ne10m.geojson",), "places"),
+        ("lakes_ne10m", "raw", ("geo/lakes_ne10m.geojson",), "lakes"),
+        ("rivers_ne10m", "raw", ("geo/rivers_ne10m.geojson",), "rivers"),
     ]
 
 

@@ -76,7 +76,8 @@ def store_path(tmp_path: Path) -> Path:
 def test_the_relation_layers_are_store_layers() -> None:
     assert list(STORE_LAYERS)[4:] == list(OPTIONAL_LAYERS) == [
         "companies", "ownership", "licences", "licence_sites", "agreements", "country_profiles", "facilities",
-        "railways", "stations", "gateways", "corridors", "corridor_waypoints", "changes", "link_candidates"]
+        "railways", "stations", "gateways", "corridors", "corridor_waypoints", "changes", "link_candidates",
+        "places", "lakes", "rivers"]
 
 
 @pytest.mark.parametrize("name", ["companies", "ownership", "licence_sites", "agreements", "country_profiles"])

@@ -100,7 +100,7 @@ def test_the_cluster_counts_drawn_add_up_to_the_sites_the_page_counts(browser: B
 def test_zooming_in_fetches_the_view_at_its_zoom(browser: Browser, clustering_server: str) -> None:
     with _open(browser, f"{clustering_server}/?at=43.5,66,4") as (page, requests):
         expect(page.locator(".folium-map")).to_have_attribute("data-cluster-mode", "clusters")
-        page.evaluate("() => window.AtlasMap.current.map.setView([41.0, 71.5], 9, {animate: false})")
+        page.evaluate("() => { window.AtlasMap.current.map.setView([41.0, 71.5], 9, {animate: false}); }")
         page.wait_for_function("() => document.querySelector('.folium-map').getAttribute('data-cluster-sites') "
                                "!== null && performance.getEntriesByType('resource').some("
                                "(e) => e.name.includes('/api/clusters') && e.name.includes('zoom=9'))",

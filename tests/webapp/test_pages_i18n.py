@@ -22,22 +22,36 @@ PAGES = ["/sites", "/sites/national:kg-kutessai-2", "/sites/national:kz-northern
 
 
 class _Text(HTMLParser):
-    """Visible text nodes and the attributes a user reads (alt, aria-label, title)."""
+    """Visible text nodes and the attributes a user reads (alt, aria-label, title).
+
+    Text inside an element whose ``lang`` differs from the page's (``<html lang>``) is data in its own language
+    (a source's own title), not UI text.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.nodes: list[str] = []
         self._skip = 0
+        self._page_lang: str | None = None
+        self._foreign: list[str] = []  # the open elements in another language than the page
 
     def handle_starttag(self, tag, attrs):
         self._skip += tag in ("script", "style")
-        self.nodes += [v.strip() for k, v in attrs if k in ("alt", "aria-label", "title") and v]
+        lang = dict(attrs).get("lang")
+        if tag == "html":
+            self._page_lang = lang
+        elif lang and lang != self._page_lang:
+            self._foreign.append(tag)
+        if not self._foreign:
+            self.nodes += [v.strip() for k, v in attrs if k in ("alt", "aria-label", "title") and v]
 
     def handle_endtag(self, tag):
         self._skip -= tag in ("script", "style")
+        if self._foreign and self._foreign[-1] == tag:
+            self._foreign.pop()
 
     def handle_data(self, data):
-        if not self._skip and data.strip():
+        if not self._skip and not self._foreign and data.strip():
             self.nodes.append(" ".join(data.split()))
 
 

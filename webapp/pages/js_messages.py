@@ -56,8 +56,8 @@ def js_messages() -> dict:
         "precision": gettext("Precision"), "sitePage": gettext("Site page and sources →"),
         "loading": gettext("Loading sites…"),
         # the map's attribution line (HTML: the catalogue's own text, never data)
-        "attribution": gettext("Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines and rail: "
-                               "Natural Earth | Rail: &copy; OpenStreetMap contributors (ODbL)"),
+        "attribution": gettext("Deposits: USGS, MinMod (MIT), GSC, national sources | Outlines, towns, lakes "
+                               "and rail: Natural Earth | Rail: &copy; OpenStreetMap contributors (ODbL)"),
         "mapped": plural("n", lambda n: ngettext("{n} mapped site ({m} match)", "{n} mapped sites ({m} match)", n)),
         "matched": plural("n", lambda n: ngettext("({n} site)", "({n} sites)", n)),
         "sitesFailed": gettext("Sites failed to load: "), "outlinesFailed": gettext("Outlines failed: "),
