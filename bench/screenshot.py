@@ -38,9 +38,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOAD_TIMEOUT_MS = 20_000
 #: True once the sites have loaded or failed to (atlas.js replaces the status control's "Loading sites…").
-SITES_SETTLED_JS = ("(() => { const s = document.querySelector('.atlas-status'); "
-                    "return !!s && !s.textContent.startsWith('Loading'); })()")
-#: Lets MarkerCluster's chunked loading and fade-in animations finish before the shot.
+#: A function, not an expression: the page's CSP (script-src 'self') refuses Playwright's eval of a string.
+SITES_SETTLED_JS = ("() => { const s = document.querySelector('.atlas-status'); "
+                    "return !!s && !s.textContent.startsWith('Loading'); }")
+#: Lets the cluster pies and the base map's labels finish drawing before the shot.
 SETTLE_MS = 800
 
 
@@ -105,7 +106,8 @@ def shoot(base_url: str, out: Path) -> tuple[list[str], list[str]]:
                 # The status control leaves "Loading sites…" once the sites loaded or failed to.
                 page.wait_for_function(SITES_SETTLED_JS, timeout=LOAD_TIMEOUT_MS)
                 if page.locator(".atlas-status[data-sites]").count():
-                    page.wait_for_selector(".marker-cluster", timeout=LOAD_TIMEOUT_MS)
+                    # clusters.js marks the map box once it has drawn the view's clusters and points
+                    page.wait_for_selector(".folium-map[data-cluster-sites]", timeout=LOAD_TIMEOUT_MS)
                 else:
                     failures.append(f"no sites: the status control says {page.locator('.atlas-status').inner_text()!r}")
             except PlaywrightError as exc:
