@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import tempfile
 import zipfile
@@ -23,7 +22,7 @@ import shapely
 
 from layers.errors import AtlasError, CRSMismatchError, LayerNotFound
 from layers.schema import METRIC_CRS, STORE_CRS
-from webapp.ogc.schema import Field, checked_columns, property_rows, typed_table
+from webapp.ogc.schema import Field, checked_columns, json_ready, property_rows, typed_table
 
 #: Layer name -> its declared fields (``webapp.ogc.fields.LAYER_FIELDS``), as the exporters take them.
 FieldsByLayer = Mapping[str, tuple[Field, ...]]
@@ -192,7 +191,7 @@ def geojson_document(frame: gpd.GeoDataFrame, *, attribution: str, licence: str,
     if fields is not None:
         records = property_rows(attributes, tuple(checked_columns(attributes.columns, fields, layer)))
     else:
-        records = [{key: _json_value(value) for key, value in row.items()} for row in attributes.to_dict("records")]
+        records = [{key: json_ready(value) for key, value in row.items()} for row in attributes.to_dict("records")]
     features = []
     for row, geometry in zip(records, geometries, strict=True):
         feature: dict = {"type": "Feature"}
@@ -513,20 +512,7 @@ def _as_text(value, join: str | None):
     if isinstance(value, list | tuple) and join is not None and all(isinstance(v, str) for v in value):
         return join.join(value)
     if isinstance(value, list | tuple | dict):
-        return json.dumps(_json_value(value), ensure_ascii=False, allow_nan=False)
-    return value
-
-
-def _json_value(value):
-    """A JSON-ready value: NaN and missing values as None, numpy scalars as Python ones, containers walked."""
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_json_value(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
+        return json.dumps(json_ready(value), ensure_ascii=False, allow_nan=False)
     return value
 
 

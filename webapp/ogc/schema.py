@@ -71,7 +71,7 @@ class Field:
                 return None
             items = [str(v) for v in (raw if isinstance(raw, list | tuple | np.ndarray) else [raw]) if v is not None]
             return items or None
-        return _json_ready(raw)
+        return json_ready(raw)
 
     def json_schema(self) -> dict:
         """The property's JSON Schema: one ``type`` (what GDAL reads), ``nullable`` when null may appear."""
@@ -91,12 +91,12 @@ class Field:
         return schema
 
 
-def _json_ready(value):
+def json_ready(value):
     """A JSON-ready value: NaN as None, numpy scalars as Python ones, containers walked."""
     if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
-        return [_json_ready(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
